@@ -1,0 +1,72 @@
+# Kotoba: `make run` serves the wiki, `make test` runs every check. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Django 6.1 needs Python >= 3.12. PYTHON=... overrides the search below.
+PYTHON ?= $(shell scripts/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+PYTEST_ARGS ?=
+
+.PHONY: help run serve test lint superuser demo clean
+
+help:
+	@echo "make run        create .venv, install, migrate SQLite, load demo content, serve :8000"
+	@echo "make test       lint, checks, and the test suite on SQLite (and PostgreSQL when it answers)"
+	@echo "make serve      the production path locally (collectstatic + gunicorn, DJANGO_DEBUG=0)"
+	@echo "make superuser  create an administrator account"
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON)" ]; then echo "Kotoba needs Python >= 3.12 (python3.13 or python3.12 on PATH, or pyenv's 3.13/3.12); set PYTHON=/path/to/python3.13 to choose one." >&2; exit 1; fi
+	"$(PYTHON)" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installs are skipped when pyproject.toml has not changed since the last one.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml package.json | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@if command -v npm >/dev/null; then npm install --silent --no-audit --no-fund; else echo "npm not found: browser accessibility checks will skip"; fi
+	@touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+serve: $(VENV)/.installed
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-0} \
+	DJANGO_HSTS_SECONDS=$${DJANGO_HSTS_SECONDS:-0} \
+	bash -c '$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
+	         $(BIN)/python manage.py migrate --noinput && \
+	         exec $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile -'
+
+superuser: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createsuperuser
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	@echo "== pytest on SQLite =="
+	DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(BIN)/pytest $(PYTEST_ARGS)
+	@if $(BIN)/python scripts/postgres-answers "$(TEST_DATABASE_URL)"; then \
+		echo "== pytest on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -m "not browser" $(PYTEST_ARGS); \
+	elif [ "$(CI)" = "true" ]; then \
+		echo "PostgreSQL did not answer at $(TEST_DATABASE_URL): under CI=true the PostgreSQL run is mandatory." >&2; exit 1; \
+	else \
+		echo "PostgreSQL did not answer at $(TEST_DATABASE_URL): skipped the PostgreSQL run (mandatory when CI=true)."; \
+	fi
+
+clean:
+	rm -rf $(VENV) staticfiles node_modules .ruff_cache artifacts

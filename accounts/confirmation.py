@@ -1,0 +1,41 @@
+"""Email confirmation: signed, expiring tokens tied to the address they were sent to."""
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+SALT = "kotoba.accounts.confirm-email"
+
+
+def make_token(user) -> str:
+    return signing.dumps({"u": user.pk, "e": user.email.lower()}, salt=SALT)
+
+
+def read_token(token: str) -> dict | None:
+    """The token's payload, or None when it is forged, malformed or expired."""
+    max_age = settings.KOTOBA_CONFIRMATION_MAX_AGE_DAYS * 86400
+    try:
+        return signing.loads(token, salt=SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        return {"expired": True}
+    except signing.BadSignature:
+        return None
+
+
+def send_confirmation(request, user) -> None:
+    url = request.build_absolute_uri(reverse("confirm_email", args=[make_token(user)]))
+    body = render_to_string("accounts/email/confirm.txt", {"user": user, "url": url})
+    send_mail("Confirm your email for Kotoba", body, None, [user.email])
+
+
+def confirm(user, email: str) -> bool:
+    """Mark the address confirmed if it is still the user's; return whether it was."""
+    if user.email.lower() != email:
+        return False
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        user.save(update_fields=["email_confirmed_at"])
+    return True

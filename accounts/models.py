@@ -1,0 +1,105 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+MODERATORS_GROUP = "Moderators"
+
+
+class TrustLevel(models.TextChoices):
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    NEW = "new", "New"
+    AUTOCONFIRMED = "autoconfirmed", "Autoconfirmed"
+    MODERATOR = "moderator", "Moderator"
+
+
+class KotobaUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    email = models.EmailField("email address")
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    is_autoconfirmed = models.BooleanField(
+        "autoconfirmed",
+        default=False,
+        help_text="Set automatically at the thresholds, or granted by a moderator.",
+    )
+    accepted_edit_count = models.PositiveIntegerField(default=0, editable=False)
+    show_adult = models.BooleanField(
+        "show adult articles without a notice",
+        default=False,
+    )
+    hidden_tags = models.ManyToManyField("wiki.Tag", blank=True, related_name="+")
+
+    objects = KotobaUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="unique_username_ci"),
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="unique_email_ci",
+            ),
+        ]
+
+    def get_absolute_url(self):
+        return reverse("profile", args=[self.username])
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def is_moderator(self) -> bool:
+        if self.is_superuser:
+            return True
+        cache = getattr(self, "_is_moderator_cache", None)
+        if cache is None:
+            cache = self.groups.filter(name=MODERATORS_GROUP).exists()
+            self._is_moderator_cache = cache
+        return cache
+
+    def meets_autoconfirm_thresholds(self, now=None) -> bool:
+        now = now or timezone.now()
+        age = now - self.date_joined
+        return (
+            age.total_seconds() >= settings.KOTOBA_AUTOCONFIRM_DAYS * 86400
+            and self.accepted_edit_count >= settings.KOTOBA_AUTOCONFIRM_EDITS
+        )
+
+    @property
+    def trust_level(self) -> str:
+        if self.is_moderator:
+            return TrustLevel.MODERATOR
+        if settings.KOTOBA_REQUIRE_CONFIRMED_EMAIL and not self.email_confirmed:
+            return TrustLevel.UNCONFIRMED
+        if self.is_autoconfirmed or self.meets_autoconfirm_thresholds():
+            return TrustLevel.AUTOCONFIRMED
+        return TrustLevel.NEW
+
+    @property
+    def is_trusted(self) -> bool:
+        """Edits are published at once (autoconfirmed or moderator)."""
+        return self.trust_level in (TrustLevel.AUTOCONFIRMED, TrustLevel.MODERATOR)
+
+
+class Notice(models.Model):
+    """A message to one user, shown on their profile (moderation decisions and the like)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices"
+    )
+    message = models.TextField()
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.message[:80]

@@ -1,0 +1,119 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import confirmation
+from .forms import EmailChangeForm, SignupForm
+from .ratelimit import client_ip, hit
+
+User = get_user_model()
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST":
+        if not hit("signup", client_ip(request), limit=settings.KOTOBA_SIGNUP_RATE, window=3600):
+            form.add_error(
+                None, "Too many sign-ups from your network in the last hour. Try again later."
+            )
+            return render(request, "accounts/signup.html", {"form": form}, status=429)
+        if form.is_valid():
+            user = form.save()
+            confirmation.send_confirmation(request, user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                f"Welcome, {user.username}! We sent a confirmation link to {user.email}.",
+            )
+            return redirect("home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def confirm_email(request, token):
+    """GET shows a button; POST confirms (mail scanners that follow links change nothing)."""
+    payload = confirmation.read_token(token)
+    if payload is None or payload.get("expired"):
+        return render(
+            request,
+            "accounts/confirm_email.html",
+            {"problem": "expired" if payload else "invalid"},
+            status=400,
+        )
+    user = get_object_or_404(User, pk=payload["u"])
+    if request.method == "POST":
+        if confirmation.confirm(user, payload["e"]):
+            messages.success(request, "Thank you: your email is confirmed. You can edit now.")
+            return redirect("home")
+        return render(request, "accounts/confirm_email.html", {"problem": "changed"}, status=400)
+    return render(request, "accounts/confirm_email.html", {"confirm_user": user})
+
+
+@require_POST
+@login_required
+def resend_confirmation(request):
+    if request.user.email_confirmed:
+        messages.info(request, "Your email is confirmed already.")
+    elif not hit("resend", str(request.user.pk), limit=3, window=3600):
+        messages.error(request, "We sent several links in the last hour; please check your mail.")
+    else:
+        confirmation.send_confirmation(request, request.user)
+        messages.success(request, f"A new confirmation link is on its way to {request.user.email}.")
+    return redirect(request.POST.get("next") or "home")
+
+
+def locked_out(request, credentials, *args, **kwargs):
+    """django-axes calls this when a login is refused during the cool-off."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    retry_at = timezone.now() + settings.AXES_COOLOFF_TIME
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"minutes": minutes, "retry_at": retry_at},
+        status=429,
+    )
+
+
+def profile(request, username):
+    from wiki.models import Revision
+
+    person = get_object_or_404(User, username=username)
+    contributions = (
+        Revision.objects.by_author(person)
+        .visible_to(request.user)
+        .select_related("article")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(contributions, 25).get_page(request.GET.get("page"))
+    is_self = request.user.is_authenticated and request.user.pk == person.pk
+    context = {
+        "person": person,
+        "page": page,
+        "is_self": is_self,
+        "edit_count": person.revisions.filter(status="accepted").count(),
+        "article_count": person.revisions.filter(number=1, status="accepted").count(),
+        "notices": person.notices.all()[:10] if is_self else [],
+        "active_block": person.blocks.active().first() if is_self else None,
+    }
+    return render(request, "accounts/profile.html", context)
+
+
+@login_required
+def account_settings(request):
+    form = EmailChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        request.user.email = form.cleaned_data["email"]
+        request.user.email_confirmed_at = None
+        request.user.save(update_fields=["email", "email_confirmed_at"])
+        confirmation.send_confirmation(request, request.user)
+        messages.success(
+            request, f"Email changed. Confirm it with the link we sent to {request.user.email}."
+        )
+        return redirect("account_settings")
+    return render(request, "accounts/settings.html", {"form": form})

@@ -1,0 +1,530 @@
+"""The moderation desk: pending changes with a review page, reports, blocks, tags, the log."""
+
+from datetime import timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from accounts.models import MODERATORS_GROUP, TrustLevel
+
+from . import moderation
+from .models import (
+    Article,
+    Block,
+    BlockedURL,
+    ModerationLog,
+    Report,
+    Revision,
+    RevisionStatus,
+    Tag,
+    TagAlias,
+    TagSlugRedirect,
+)
+from .tags import merge_tags, rename_tag
+from .views.history import build_diff
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """Pending first: the changelist opens on the review queue."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", "Pending"),
+            ("accepted", "Accepted"),
+            ("rejected", "Rejected"),
+            ("all", "All"),
+        ]
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "pending") == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or "pending"
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
+def trust_q(level: str, prefix: str = "author__") -> Q:
+    """The trust ladder as a query (the same rules as User.trust_level)."""
+    moderator = Q(**{f"{prefix}is_superuser": True}) | Q(
+        **{f"{prefix}groups__name": MODERATORS_GROUP}
+    )
+    joined_before = timezone.now() - timedelta(days=settings.KOTOBA_AUTOCONFIRM_DAYS)
+    auto = Q(**{f"{prefix}is_autoconfirmed": True}) | Q(
+        **{
+            f"{prefix}date_joined__lte": joined_before,
+            f"{prefix}accepted_edit_count__gte": settings.KOTOBA_AUTOCONFIRM_EDITS,
+        }
+    )
+    if level == TrustLevel.MODERATOR:
+        return moderator
+    if level == TrustLevel.AUTOCONFIRMED:
+        return auto & ~moderator
+    return ~auto & ~moderator
+
+
+class TrustFilter(admin.SimpleListFilter):
+    title = "author's trust level"
+    parameter_name = "trust"
+
+    def lookups(self, request, model_admin):
+        return [
+            (TrustLevel.NEW, "New"),
+            (TrustLevel.AUTOCONFIRMED, "Autoconfirmed"),
+            (TrustLevel.MODERATOR, "Moderator"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(trust_q(self.value())).distinct()
+        return queryset
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [("day", "Less than a day"), ("week", "1 to 7 days"), ("older", "Over a week")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "day":
+            return queryset.filter(created_at__gt=now - timedelta(days=1))
+        if self.value() == "week":
+            return queryset.filter(
+                created_at__lte=now - timedelta(days=1), created_at__gt=now - timedelta(days=7)
+            )
+        if self.value() == "older":
+            return queryset.filter(created_at__lte=now - timedelta(days=7))
+        return queryset
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("reject", "Reject")], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required to reject: the author receives it.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Give a reason for rejecting: it is sent to the author.")
+        return data
+
+
+class RejectReasonForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Reason (sent to every author)"
+    )
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    list_display = (
+        "review_link",
+        "article_kind",
+        "author_with_trust",
+        "age",
+        "size_change",
+        "edit_summary",
+        "status",
+    )
+    list_filter = (StatusFilter, "article__kind", TrustFilter, AgeFilter)
+    search_fields = ("title", "article__title", "author__username")
+    ordering = ("created_at", "pk")
+    list_select_related = ("article", "author")
+    actions = ("accept_selected", "reject_selected")
+    list_per_page = 50
+    readonly_fields = [f.name for f in Revision._meta.fields] + ["tags", "contrasts_with"]
+    exclude = ("tags", "contrasts_with")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("author__groups")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        review = self.admin_site.admin_view(self.review_view)
+        return [path("<int:pk>/review/", review, name="wiki_revision_review"), *super().get_urls()]
+
+    @admin.display(description="article", ordering="article__title")
+    def review_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a> <span class="quiet">rev. {}</span>',
+            reverse("admin:wiki_revision_review", args=[obj.pk]),
+            obj.title,
+            obj.number,
+        )
+
+    @admin.display(description="kind", ordering="article__kind")
+    def article_kind(self, obj):
+        return obj.article.get_kind_display()
+
+    @admin.display(description="author (trust)", ordering="author__username")
+    def author_with_trust(self, obj):
+        if obj.author is None:
+            return "—"
+        return f"{obj.author.username} ({obj.author.trust_level})"
+
+    @admin.display(description="age", ordering="created_at")
+    def age(self, obj):
+        from django.utils.timesince import timesince
+
+        return timesince(obj.created_at)
+
+    @admin.display(description="size change", ordering="size_delta")
+    def size_change(self, obj):
+        return f"+{obj.size_delta}" if obj.size_delta > 0 else f"{obj.size_delta}".replace("-", "−")
+
+    def review_view(self, request, pk):
+        revision = get_object_or_404(
+            Revision.objects.select_related("article__published_revision", "author", "parent"),
+            pk=pk,
+        )
+        if not self.has_change_permission(request, revision):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        article = revision.article
+        old = article.published_revision or revision.parent or revision
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                if form.cleaned_data["decision"] == "accept":
+                    done = moderation.accept_chain(
+                        revision, moderator=request.user, reason=form.cleaned_data["reason"]
+                    )
+                    self.message_user(
+                        request, f"Accepted {len(done)} revision(s) of “{article.title}”."
+                    )
+                else:
+                    done = moderation.reject(
+                        revision, moderator=request.user, reason=form.cleaned_data["reason"]
+                    )
+                    self.message_user(
+                        request, f"Rejected {len(done)} revision(s) of “{article.title}”."
+                    )
+                return redirect("admin:wiki_revision_changelist")
+            except moderation.ModerationError as exc:
+                form.add_error(None, exc.message)
+        chain = article.revisions.filter(status=RevisionStatus.PENDING).exclude(pk=revision.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Review: {revision.title} (revision {revision.number})",
+            "revision": revision,
+            "article": article,
+            "form": form,
+            "review": True,
+            "chain_below": chain.filter(number__lt=revision.number).order_by("number"),
+            "chain_above": chain.filter(number__gt=revision.number).order_by("number"),
+            "author_history": (
+                Revision.objects.filter(author=revision.author)
+                .exclude(pk=revision.pk)
+                .select_related("article")
+                .order_by("-created_at")[:10]
+                if revision.author_id
+                else []
+            ),
+            "open_reports": article.reports.filter(status=Report.Status.OPEN).count(),
+            **build_diff(old, revision, view="inline"),
+        }
+        return TemplateResponse(request, "admin/wiki/revision/review.html", context)
+
+    @admin.action(description="Accept selected pending revisions", permissions=["change"])
+    def accept_selected(self, request, queryset):
+        count = 0
+        for revision in queryset.filter(status=RevisionStatus.PENDING).order_by("-number"):
+            revision.refresh_from_db()
+            if revision.status == RevisionStatus.PENDING:
+                count += len(moderation.accept_chain(revision, moderator=request.user))
+        self.message_user(request, f"Accepted {count} revision(s).")
+
+    @admin.action(
+        description="Reject selected pending revisions (with one reason)", permissions=["change"]
+    )
+    def reject_selected(self, request, queryset):
+        form = RejectReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            count = 0
+            for revision in queryset.filter(status=RevisionStatus.PENDING).order_by("number"):
+                revision.refresh_from_db()
+                if revision.status == RevisionStatus.PENDING:
+                    count += len(
+                        moderation.reject(
+                            revision, moderator=request.user, reason=form.cleaned_data["reason"]
+                        )
+                    )
+            self.message_user(request, f"Rejected {count} revision(s).")
+            return None
+        return TemplateResponse(
+            request,
+            "admin/wiki/revision/reject_selected.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Reject the selected revisions",
+                "queryset": queryset,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "kind",
+        "is_published_display",
+        "protection",
+        "is_featured",
+        "updated_at",
+    )
+    list_filter = ("kind", "protection", "is_featured", "is_deleted")
+    search_fields = ("title", "slug", "alias_set__name")
+    fields = (
+        "title",
+        "slug",
+        "kind",
+        "summary",
+        "protection",
+        "is_featured",
+        "is_deleted",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("title", "slug", "kind", "summary", "created_by", "created_at", "updated_at")
+    actions = ("protect_none", "protect_autoconfirmed", "protect_moderators")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(boolean=True, description="published")
+    def is_published_display(self, obj):
+        return obj.is_published
+
+    def save_model(self, request, obj, form, change):
+        if "protection" in form.changed_data:
+            level = obj.protection
+            obj.protection = form.initial["protection"]
+            super().save_model(request, obj, form, change)
+            moderation.set_protection(article=obj, level=level, moderator=request.user)
+            obj.refresh_from_db()
+        else:
+            super().save_model(request, obj, form, change)
+
+    def _protect(self, request, queryset, level):
+        for article in queryset:
+            moderation.set_protection(article=article, level=level, moderator=request.user)
+        self.message_user(request, f"Protection set on {queryset.count()} article(s).")
+
+    @admin.action(description="Remove protection", permissions=["change"])
+    def protect_none(self, request, queryset):
+        self._protect(request, queryset, "none")
+
+    @admin.action(description="Protect: autoconfirmed editors only", permissions=["change"])
+    def protect_autoconfirmed(self, request, queryset):
+        self._protect(request, queryset, "autoconfirmed")
+
+    @admin.action(description="Protect: moderators only", permissions=["change"])
+    def protect_moderators(self, request, queryset):
+        self._protect(request, queryset, "moderators")
+
+
+class ReportAdminForm(forms.ModelForm):
+    class Meta:
+        model = Report
+        fields = ("status", "note")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") != Report.Status.OPEN and not (data.get("note") or "").strip():
+            self.add_error("note", "Add a note saying how the report was handled.")
+        return data
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    form = ReportAdminForm
+    list_display = ("article", "reason", "reporter", "created_at", "status")
+    list_filter = ("status", "reason")
+    search_fields = ("article__title", "reporter__username", "text")
+    list_select_related = ("article", "reporter")
+    readonly_fields = (
+        "article",
+        "revision",
+        "reporter",
+        "reason",
+        "text",
+        "created_at",
+        "handled_by",
+        "handled_at",
+    )
+    fields = readonly_fields[:6] + ("status", "note", "handled_by", "handled_at")
+
+    def get_changeform_initial_data(self, request):
+        return {"status": Report.Status.OPEN}
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if "status" in form.changed_data or "note" in form.changed_data:
+            moderation.close_report(obj, moderator=request.user, status=obj.status, note=obj.note)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(Block)
+class BlockAdmin(admin.ModelAdmin):
+    list_display = ("user", "reason", "expires_at", "created_by", "created_at", "active")
+    list_filter = ("lifted_at",)
+    search_fields = ("user__username", "reason")
+    raw_id_fields = ("user",)
+    fields = ("user", "reason", "expires_at")
+    actions = ("lift",)
+
+    @admin.display(boolean=True)
+    def active(self, obj):
+        return obj.is_active
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user",) if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        block = moderation.block_user(
+            user=obj.user, moderator=request.user, reason=obj.reason, expires_at=obj.expires_at
+        )
+        obj.pk = block.pk
+
+    @admin.action(description="Lift the selected blocks", permissions=["change"])
+    def lift(self, request, queryset):
+        for block in queryset.filter(lifted_at__isnull=True):
+            moderation.lift_block(block, moderator=request.user)
+        self.message_user(request, "Blocks lifted.")
+
+
+@admin.register(BlockedURL)
+class BlockedURLAdmin(admin.ModelAdmin):
+    list_display = ("pattern", "note", "created_at")
+    search_fields = ("pattern", "note")
+
+
+@admin.register(ModerationLog)
+class ModerationLogAdmin(admin.ModelAdmin):
+    list_display = (
+        "created_at",
+        "actor",
+        "action",
+        "article",
+        "revision_number",
+        "target_user",
+        "reason",
+    )
+    list_filter = ("action",)
+    search_fields = ("actor__username", "target_user__username", "article__title", "reason")
+    list_select_related = ("actor", "article", "revision", "target_user")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="revision")
+    def revision_number(self, obj):
+        return obj.revision.number if obj.revision else "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TagAliasInline(admin.TabularInline):
+    model = TagAlias
+    extra = 1
+    fields = ("name",)
+
+
+class MergeTagsForm(forms.Form):
+    target = forms.ModelChoiceField(queryset=Tag.objects.none(), label="Merge into")
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "category", "is_adult", "needs_review")
+    list_filter = ("category", "is_adult", "needs_review")
+    search_fields = ("name", "aliases__name")
+    fields = ("name", "slug", "category", "is_adult", "description", "needs_review")
+    inlines = [TagAliasInline]
+    actions = ("merge_selected", "mark_reviewed")
+
+    def save_model(self, request, obj, form, change):
+        if change and {"name", "slug"} & set(form.changed_data):
+            old = Tag.objects.get(pk=obj.pk)
+            rename_tag(old, name=obj.name, slug=obj.slug if "slug" in form.changed_data else None)
+            obj.refresh_from_db()
+            super().save_model(request, obj, form, change)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description="Mark as reviewed", permissions=["change"])
+    def mark_reviewed(self, request, queryset):
+        queryset.update(needs_review=False)
+
+    @admin.action(description="Merge the selected tags into one", permissions=["change"])
+    def merge_selected(self, request, queryset):
+        form = MergeTagsForm(request.POST if "apply" in request.POST else None)
+        form.fields["target"].queryset = queryset
+        if form.is_valid():
+            target = form.cleaned_data["target"]
+            for tag in queryset.exclude(pk=target.pk):
+                merge_tags(tag, into=target)
+            self.message_user(request, f"Merged into “{target.name}”.", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/wiki/tag/merge.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Merge tags",
+                "queryset": queryset,
+                "form": form,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+admin.site.register(TagSlugRedirect)
+admin.site.site_header = "Kotoba moderation"
+admin.site.site_title = "Kotoba moderation"
+admin.site.index_title = "Moderation desk"

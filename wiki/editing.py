@@ -1,0 +1,242 @@
+"""Saving edits: one transaction, the article row locked, stale bases merged or refused.
+
+`save_edit` is the only way a revision comes into being (reverts and rollbacks call it too),
+so every rule about who may save what is enforced here, whatever view or command calls it.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.ratelimit import hit
+
+from . import diffing, permissions, spam
+from .errors import EditRefused
+from .models import Article, ArticleKind, Revision, RevisionStatus
+from .publishing import publish
+from .rendering import faq_items, render_markdown
+
+# Every versioned field. Lists hold ids (contrasts_with: articles; tags: tags).
+TEXT_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "aliases",
+    "original_script",
+    "reading",
+    "origin_language",
+    "tone",
+)
+LIST_FIELDS = ("contrasts_with", "tags")
+VERSIONED_FIELDS = TEXT_FIELDS + LIST_FIELDS
+
+
+@dataclass
+class EditConflict(Exception):
+    """The base was stale and the changes overlap: nothing was saved."""
+
+    theirs: Revision
+    body_merge: diffing.MergeResult
+    field_conflicts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SaveOutcome:
+    revision: Revision
+    merged_with: Revision | None = None
+
+    @property
+    def published(self) -> bool:
+        return self.revision.status == RevisionStatus.ACCEPTED
+
+
+def revision_values(revision: Revision) -> dict:
+    """A revision's versioned fields as plain values (lists as sorted ids)."""
+    values = {name: getattr(revision, name) for name in TEXT_FIELDS}
+    values["contrasts_with"] = sorted(a.pk for a in revision.contrasts_with.all())
+    values["tags"] = sorted(t.pk for t in revision.tags.all())
+    return values
+
+
+def normalize_values(values: dict) -> dict:
+    clean = {name: values.get(name) or "" for name in TEXT_FIELDS}
+    clean["body"] = clean["body"].replace("\r\n", "\n")
+    clean["aliases"] = "\n".join(
+        line.strip() for line in clean["aliases"].replace("\r\n", "\n").split("\n") if line.strip()
+    )
+    for name in LIST_FIELDS:
+        clean[name] = sorted({getattr(x, "pk", x) for x in values.get(name) or []})
+    return clean
+
+
+def head_revision(article: Article) -> Revision | None:
+    """The revision new edits build on: the newest one that is not rejected."""
+    return (
+        article.revisions.exclude(status=RevisionStatus.REJECTED)
+        .prefetch_related("contrasts_with", "tags")
+        .order_by("-number")
+        .first()
+    )
+
+
+def save_edit(
+    *,
+    author,
+    values: dict,
+    article: Article | None = None,
+    kind: str = ArticleKind.TERM,
+    base_number: int | None = None,
+    edit_summary: str = "",
+    is_minor: bool = False,
+    check_rate: bool = True,
+    new_tag_names: tuple[str, ...] | list[str] = (),
+) -> SaveOutcome:
+    """Save a new revision of `article` (or create the article when it is None).
+
+    Raises EditRefused when the author may not save this, EditConflict when the base is
+    stale and the changes overlap. Otherwise the revision is saved: published at once or
+    pending review, according to the author's trust and the article's protection.
+    """
+    refusal = permissions.edit_refusal(author, article)
+    if refusal:
+        raise EditRefused(refusal.message, refusal.code)
+    if new_tag_names and not author.is_trusted:
+        raise EditRefused(
+            "Only autoconfirmed editors can create tags: " + ", ".join(new_tag_names),
+            "unknown_tag",
+            "tags",
+        )
+    if check_rate and not hit(
+        "edit", str(author.pk), limit=permissions.edit_rate_limit(author), window=60
+    ):
+        raise EditRefused(
+            "You are saving edits faster than this wiki allows. Wait a minute, then save again: "
+            "your text is still in the form.",
+            "rate_limited",
+        )
+    try:
+        with transaction.atomic():
+            values = {
+                **values,
+                "tags": [*values.get("tags", []), *_create_tags(new_tag_names, author)],
+            }
+            mine = normalize_values(values)
+            if article is None:
+                return _create(author, mine, kind, edit_summary, is_minor)
+            return _edit(author, mine, article, base_number, edit_summary, is_minor)
+    except IntegrityError as exc:
+        raise EditRefused(
+            "Someone else saved at the same moment. Save again: your text is still in the form.",
+            "race",
+        ) from exc
+
+
+def _create_tags(names, author) -> list:
+    from .models import Tag
+
+    return [Tag.objects.create(name=name, needs_review=True, created_by=author) for name in names]
+
+
+def _create(author, mine, kind, edit_summary, is_minor) -> SaveOutcome:
+    from .publishing import slug_for
+
+    spam.check(author, added_text=mine["body"])
+    article = Article.objects.create(
+        kind=kind,
+        title=mine["title"],
+        slug=slug_for(mine["title"]),
+        summary=mine["summary"],
+        created_by=author,
+    )
+    revision = _new_revision(article, None, author, mine, edit_summary, is_minor)
+    return SaveOutcome(revision)
+
+
+def _edit(author, mine, article, base_number, edit_summary, is_minor) -> SaveOutcome:
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    refusal = permissions.edit_refusal(author, article)  # protection may have changed
+    if refusal:
+        raise EditRefused(refusal.message, refusal.code)
+    head = head_revision(article)
+    merged_with = None
+    if base_number is not None and head is not None and base_number != head.number:
+        base = (
+            article.revisions.prefetch_related("contrasts_with", "tags")
+            .filter(number=base_number)
+            .first()
+        )
+        if base is None:
+            raise EditRefused("The revision you started from does not exist.", "bad_base")
+        mine, merged_with = _merge(base, mine, head)
+    spam.check(author, added_text=mine["body"], previous_text=head.body if head else "")
+    revision = _new_revision(article, head, author, mine, edit_summary, is_minor)
+    return SaveOutcome(revision, merged_with)
+
+
+def _merge(base: Revision, mine: dict, head: Revision) -> tuple[dict, Revision]:
+    base_values, theirs = revision_values(base), revision_values(head)
+    body = diffing.merge_text(base_values["body"], mine["body"], theirs["body"])
+    others = {k: v for k, v in mine.items() if k != "body"}
+    merged, field_conflicts = diffing.merge_fields(
+        {k: v for k, v in base_values.items() if k != "body"},
+        others,
+        {k: v for k, v in theirs.items() if k != "body"},
+    )
+    if not body.clean or field_conflicts:
+        raise EditConflict(theirs=head, body_merge=body, field_conflicts=field_conflicts)
+    merged["body"] = body.text
+    return merged, head
+
+
+def _new_revision(article, parent, author, values, edit_summary, is_minor) -> Revision:
+    number = (parent.number if parent else 0) + 1
+    latest_number = article.revisions.order_by("-number").values_list("number", flat=True).first()
+    number = max(number, (latest_number or 0) + 1)
+    size = len(values["body"].encode("utf-8"))
+    pending_below = article.revisions.filter(status=RevisionStatus.PENDING).exists()
+    at_once = permissions.publishes_at_once(author, article if article.is_published else None)
+    accept = at_once and (not pending_below or author.is_moderator)
+    revision = Revision.objects.create(
+        article=article,
+        number=number,
+        parent=parent,
+        author=author,
+        edit_summary=edit_summary[:300],
+        is_minor=is_minor,
+        status=RevisionStatus.ACCEPTED if accept else RevisionStatus.PENDING,
+        reviewed_by=author if accept else None,
+        reviewed_at=timezone.now() if accept else None,
+        body_html=render_markdown(values["body"]),
+        faq=[list(pair) for pair in faq_items(values["body"])],
+        size=size,
+        size_delta=size - (parent.size if parent else 0),
+        **{name: values[name] for name in TEXT_FIELDS},
+    )
+    revision.contrasts_with.set(values["contrasts_with"])
+    revision.tags.set(values["tags"])
+    article.latest_revision = revision
+    article.save(update_fields=["latest_revision"])
+    if accept:
+        if pending_below:  # a moderator's edit accepts the chain it was built on
+            from .moderation import accept_chain
+
+            accept_chain(revision, moderator=author, implicit=True)
+        else:
+            author.accepted_edit_count += 1
+            author.save(update_fields=["accepted_edit_count"])
+            publish(revision)
+    return revision
+
+
+def revert(*, article: Article, number: int, author) -> SaveOutcome:
+    """A new revision with revision `number`'s content."""
+    old = article.revisions.prefetch_related("contrasts_with", "tags").get(number=number)
+    head = head_revision(article)
+    return save_edit(
+        author=author,
+        article=article,
+        values=revision_values(old),
+        base_number=head.number if head else None,
+        edit_summary=f"Reverted to revision {number}",
+    )

@@ -1,0 +1,220 @@
+"""Article forms: validation with codes; a rejected form keeps everything the user typed."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from markdownx.fields import MarkdownxFormField
+
+from .models import Alias, Article, ArticleKind, Report, Tag, TagAlias, normalize_title
+
+MAX_BODY_BYTES = 200 * 1024
+
+
+def _reject_garbage(value: str, label: str) -> str:
+    if "\x00" in value:
+        raise ValidationError(f"The {label} contains NUL characters.", code="null_characters")
+    if "\ufffd" in value:
+        raise ValidationError(
+            f"The {label} contains bytes that are not valid UTF-8 text. "
+            "Retype the marked characters (shown as �).",
+            code="invalid_utf8",
+        )
+    return value
+
+
+def _taken_message(article: Article, what: str):
+    return format_html(
+        '{} is already used by the article <a href="{}">{}</a>.',
+        what,
+        article.get_absolute_url(),
+        article.title,
+    )
+
+
+def find_article_by_name(name: str, *, exclude: Article | None = None) -> Article | None:
+    """The article (any status) whose title or published alias is `name`."""
+    key = normalize_title(name)
+    found = Article.objects.filter(title_key=key, is_deleted=False)
+    aliased = Article.objects.filter(alias_set__key=key, is_deleted=False)
+    if exclude is not None:
+        found, aliased = found.exclude(pk=exclude.pk), aliased.exclude(pk=exclude.pk)
+    return found.first() or aliased.first()
+
+
+class ArticleForm(forms.Form):
+    kind = forms.ChoiceField(choices=ArticleKind.choices, widget=forms.RadioSelect)
+    title = forms.CharField(max_length=200)
+    summary = forms.CharField(
+        max_length=200,
+        help_text="One line, at most 200 characters: shown under the title and in lists.",
+    )
+    body = MarkdownxFormField(
+        required=False,
+        help_text="Markdown. Link articles with [[Title]] or [[Title|label]]; "
+        "cite sources with footnotes: [^1] … [^1]: Source.",
+    )
+    aliases = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Other names, one per line. Each one leads to this article.",
+    )
+    original_script = forms.CharField(max_length=200, required=False)
+    reading = forms.CharField(max_length=200, required=False, label="Reading or romanization")
+    origin_language = forms.CharField(max_length=100, required=False, label="Language of origin")
+    contrasts_with = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Titles of the articles this explainer compares, one per line.",
+    )
+    tone = forms.CharField(max_length=200, required=False, help_text="One short line.")
+    tags = forms.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Existing tag names, separated by commas.",
+    )
+    edit_summary = forms.CharField(
+        max_length=300, required=False, help_text="Briefly describe your change."
+    )
+    is_minor = forms.BooleanField(required=False, label="This is a minor edit")
+    base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    TERM_FIELDS = ("aliases", "original_script", "reading", "origin_language")
+    GENRE_FIELDS = ("contrasts_with", "tone")
+
+    def __init__(self, *args, article: Article | None = None, user=None, **kwargs):
+        self.article = article
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if article is not None:
+            del self.fields["kind"]
+            hidden = self.GENRE_FIELDS if article.kind == ArticleKind.TERM else self.TERM_FIELDS
+            for name in hidden:
+                del self.fields[name]
+        self.fields["body"].widget.attrs.update({"rows": 18, "aria-describedby": "body-help"})
+
+    @property
+    def article_kind(self) -> str:
+        if self.article is not None:
+            return self.article.kind
+        return self.data.get("kind") or self.initial.get("kind") or ArticleKind.TERM
+
+    def clean_title(self):
+        title = " ".join(_reject_garbage(self.cleaned_data["title"], "title").split())
+        if not any(ch.isalnum() for ch in title):
+            raise ValidationError(
+                "A title needs at least one letter or digit.", code="punctuation_title"
+            )
+        other = find_article_by_name(title, exclude=self.article)
+        if other is not None:
+            raise ValidationError(_taken_message(other, "This title"), code="title_taken")
+        return title
+
+    def clean_summary(self):
+        summary = _reject_garbage(self.cleaned_data["summary"], "summary")
+        if "\n" in summary or "\r" in summary:
+            raise ValidationError("The summary must be one line.", code="multiline_summary")
+        summary = " ".join(summary.split())
+        if not summary:
+            raise ValidationError("Write a one-line summary.", code="required")
+        return summary
+
+    def clean_body(self):
+        body = _reject_garbage(self.cleaned_data.get("body") or "", "text")
+        size = len(body.encode("utf-8"))
+        if size > MAX_BODY_BYTES:
+            raise ValidationError(
+                f"The text is {size // 1024} KB; the limit is {MAX_BODY_BYTES // 1024} KB. "
+                "Split it into several articles.",
+                code="body_too_long",
+            )
+        return body
+
+    def clean_aliases(self):
+        raw = _reject_garbage(self.cleaned_data.get("aliases") or "", "aliases")
+        names = [" ".join(line.split()) for line in raw.splitlines() if line.strip()]
+        for name in names:
+            if len(name) > 200:
+                raise ValidationError(
+                    f"An alias is longer than 200 characters: “{name[:30]}…”", code="alias_long"
+                )
+            other = find_article_by_name(name, exclude=self.article)
+            if other is not None:
+                raise ValidationError(
+                    _taken_message(other, format_html("The alias “{}”", name)), code="alias_taken"
+                )
+        return "\n".join(dict.fromkeys(names))
+
+    def clean_contrasts_with(self):
+        raw = self.cleaned_data.get("contrasts_with") or ""
+        articles = []
+        for line in raw.splitlines():
+            name = line.strip()
+            if not name:
+                continue
+            found = find_article_by_name(name)
+            if found is None or not found.is_published:
+                raise ValidationError(
+                    f"There is no article called “{name}” to contrast with.",
+                    code="unknown_article",
+                )
+            if self.article is not None and found.pk == self.article.pk:
+                raise ValidationError(
+                    "An explainer cannot contrast with itself.", code="self_contrast"
+                )
+            articles.append(found)
+        return list(dict.fromkeys(articles))
+
+    def clean_tags(self):
+        raw = self.cleaned_data.get("tags") or ""
+        names = list(dict.fromkeys(" ".join(n.split()) for n in raw.split(",") if n.strip()))
+        tags, unknown = [], []
+        for name in names:
+            key = name.casefold()
+            tag = Tag.objects.filter(name_key=key).first()
+            if tag is None:
+                alias = TagAlias.objects.select_related("tag").filter(name_key=key).first()
+                tag = alias.tag if alias else None
+            if tag is None:
+                unknown.append(name)
+            else:
+                tags.append(tag)
+        if unknown:
+            if self.user is not None and self.user.is_authenticated and self.user.is_trusted:
+                self.new_tag_names = unknown
+            else:
+                raise ValidationError(
+                    "Not a tag yet: %(names)s. Choose existing tags (see the list of tags); "
+                    "autoconfirmed editors can create new ones.",
+                    code="unknown_tag",
+                    params={"names": ", ".join(unknown)},
+                )
+        return list(dict.fromkeys(tags))
+
+    def clean_edit_summary(self):
+        return " ".join(
+            _reject_garbage(self.cleaned_data.get("edit_summary") or "", "edit summary").split()
+        )
+
+    def revision_values(self, created_tags=()) -> dict:
+        data = self.cleaned_data
+        values = {name: data.get(name, "") for name in ("title", "summary", "body")}
+        for name in self.TERM_FIELDS + ("tone",):
+            values[name] = data.get(name, "") or ""
+        values["contrasts_with"] = data.get("contrasts_with") or []
+        values["tags"] = [*data.get("tags", []), *created_tags]
+        return values
+
+
+class ReportForm(forms.Form):
+    reason = forms.ChoiceField(choices=Report.Reason.choices, widget=forms.RadioSelect)
+    text = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Details",
+        help_text="Required for “Other”.",
+    )
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+__all__ = ["Alias", "ArticleForm", "ReportForm", "find_article_by_name"]

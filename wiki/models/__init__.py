@@ -1,0 +1,35 @@
+from .articles import (
+    Alias,
+    Article,
+    ArticleKind,
+    Link,
+    Protection,
+    Revision,
+    RevisionStatus,
+    SlugRedirect,
+    normalize_title,
+)
+from .moderation import Block, BlockedURL, ModerationLog, Report
+from .search import SearchEntry
+from .tags import Tag, TagAlias, TagCategory, TagSlugRedirect
+
+__all__ = [
+    "Alias",
+    "Article",
+    "ArticleKind",
+    "Block",
+    "BlockedURL",
+    "Link",
+    "ModerationLog",
+    "Protection",
+    "Report",
+    "Revision",
+    "RevisionStatus",
+    "SearchEntry",
+    "SlugRedirect",
+    "Tag",
+    "TagAlias",
+    "TagCategory",
+    "TagSlugRedirect",
+    "normalize_title",
+]

@@ -1,0 +1,258 @@
+"""Articles and their immutable revisions."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class ArticleKind(models.TextChoices):
+    TERM = "term", "Term"
+    GENRE = "genre", "Genre explainer"
+
+
+class Protection(models.TextChoices):
+    NONE = "none", "Not protected"
+    AUTOCONFIRMED = "autoconfirmed", "Autoconfirmed editors only"
+    MODERATORS = "moderators", "Moderators only"
+
+
+class RevisionStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+def normalize_title(title: str) -> str:
+    """The key under which titles and aliases are unique: trimmed, spaces folded, casefolded."""
+    return " ".join(title.split()).casefold()
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_revision__isnull=False, is_deleted=False)
+
+    def with_badges(self):
+        """Prefetch the warning and adult tags that lists show as badges (one query)."""
+        from .tags import Tag, TagCategory
+
+        return self.select_related("published_revision").prefetch_related(
+            models.Prefetch(
+                "published_revision__tags",
+                queryset=Tag.objects.filter(
+                    models.Q(category=TagCategory.WARNING) | models.Q(is_adult=True)
+                ),
+                to_attr="badge_tag_list",
+            )
+        )
+
+    def visible_to(self, user):
+        """Published articles, plus a signed-in author's own never-published ones
+        (moderators see every article that is not deleted)."""
+        if user is None or not user.is_authenticated:
+            return self.published()
+        if user.is_moderator:
+            return self.filter(is_deleted=False)
+        return self.filter(is_deleted=False).filter(
+            models.Q(published_revision__isnull=False) | models.Q(created_by=user)
+        )
+
+
+class Article(models.Model):
+    """An article. Title, slug and summary mirror the published revision (or, until one is
+    published, the first revision) so that lists need no join to revisions."""
+
+    kind = models.CharField(max_length=10, choices=ArticleKind.choices, default=ArticleKind.TERM)
+    title = models.CharField(max_length=200)
+    title_key = models.CharField(max_length=200, unique=True, editable=False)
+    slug = models.CharField(max_length=255, unique=True)
+    summary = models.CharField(max_length=200, blank=True)
+    published_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    latest_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    protection = models.CharField(
+        max_length=20, choices=Protection.choices, default=Protection.NONE
+    )
+    is_featured = models.BooleanField(
+        default=False, help_text="Shown as the featured article on the home page."
+    )
+    is_deleted = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(
+        default=timezone.now, help_text="When the published text last changed."
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = [Lower("title")]
+        indexes = [models.Index(fields=["-updated_at"]), models.Index(fields=["-created_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.title_key = normalize_title(self.title)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("article", args=[self.slug])
+
+    @property
+    def badge_tags(self) -> list:
+        return (
+            getattr(self.published_revision, "badge_tag_list", [])
+            if self.published_revision_id
+            else []
+        )
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_revision_id is not None
+
+    @property
+    def has_pending(self) -> bool:
+        return self.latest_revision_id not in (None, self.published_revision_id) and (
+            self.latest_revision.status == RevisionStatus.PENDING
+        )
+
+
+class RevisionQuerySet(models.QuerySet):
+    def accepted(self):
+        return self.filter(status=RevisionStatus.ACCEPTED)
+
+    def pending(self):
+        return self.filter(status=RevisionStatus.PENDING)
+
+    def by_author(self, user):
+        return self.filter(author=user)
+
+    def visible_to(self, user):
+        """Accepted revisions; pending and rejected ones only to their author and moderators."""
+        if user is None or not user.is_authenticated:
+            return self.accepted()
+        if user.is_moderator:
+            return self
+        return self.filter(models.Q(status=RevisionStatus.ACCEPTED) | models.Q(author=user))
+
+
+class Revision(models.Model):
+    """One immutable state of an article: every versioned field, plus its HTML rendered once."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="revisions"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    edit_summary = models.CharField(max_length=300, blank=True)
+    is_minor = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=RevisionStatus.choices, default=RevisionStatus.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+
+    # Versioned fields.
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    aliases = models.TextField(blank=True, help_text="One per line.")
+    original_script = models.CharField(max_length=200, blank=True)
+    reading = models.CharField(max_length=200, blank=True)
+    origin_language = models.CharField(max_length=100, blank=True)
+    tone = models.CharField(max_length=200, blank=True)
+    contrasts_with = models.ManyToManyField(Article, blank=True, related_name="+")
+    tags = models.ManyToManyField("wiki.Tag", blank=True, related_name="revisions")
+
+    # Derived once, at save time.
+    body_html = models.TextField(blank=True, editable=False)
+    faq = models.JSONField(default=list, blank=True, editable=False)
+    size = models.PositiveIntegerField(default=0)
+    size_delta = models.IntegerField(default=0)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="unique_revision_number"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["author", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.article.title} · revision {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("revision", args=[self.article.slug, self.number])
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == RevisionStatus.PENDING
+
+
+class Alias(models.Model):
+    """A published alias of an article: unique across titles and aliases; redirects (301)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="alias_set")
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "aliases"
+
+    def __str__(self):
+        return self.name
+
+
+class SlugRedirect(models.Model):
+    """A former slug of an article; requests for it redirect (301)."""
+
+    old_slug = models.CharField(max_length=255, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")
+
+    def __str__(self):
+        return self.old_slug
+
+
+class Link(models.Model):
+    """A wikilink in an article's published revision, for "what links here"."""
+
+    source = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="outgoing_links")
+    target_key = models.CharField(max_length=200, db_index=True)
+    target = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="incoming_links"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target_key"], name="unique_link"),
+        ]
+
+    def __str__(self):
+        return f"{self.source_id} → {self.target_key}"

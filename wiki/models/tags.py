@@ -1,0 +1,82 @@
+"""Tags: topics, media, genres and content warnings."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+
+class TagCategory(models.TextChoices):
+    TOPIC = "topic", "Topics"
+    MEDIUM = "medium", "Media"
+    GENRE = "genre", "Genres"
+    WARNING = "warning", "Content warnings"
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=80)
+    name_key = models.CharField(max_length=80, unique=True, editable=False)
+    slug = models.CharField(max_length=100, unique=True)
+    category = models.CharField(
+        max_length=10, choices=TagCategory.choices, default=TagCategory.TOPIC
+    )
+    is_adult = models.BooleanField(
+        "adult", default=False, help_text="Articles with this tag open behind a short notice."
+    )
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+    needs_review = models.BooleanField(
+        default=False, help_text="Created by an editor while saving an article; not yet checked."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        from wiki.rendering import render_markdown
+
+        self.name = " ".join(self.name.split())
+        self.name_key = self.name.casefold()
+        if not self.slug:
+            self.slug = slugify(self.name, allow_unicode=True) or f"tag-{self.name_key}"
+        self.description_html = render_markdown(self.description)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("tag", args=[self.slug])
+
+    @property
+    def is_warning(self) -> bool:
+        return self.category == TagCategory.WARNING
+
+
+class TagAlias(models.Model):
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=80)
+    name_key = models.CharField(max_length=80, unique=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "tag aliases"
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = " ".join(self.name.split()).casefold()
+        super().save(*args, **kwargs)
+
+
+class TagSlugRedirect(models.Model):
+    old_slug = models.CharField(max_length=100, unique=True)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="old_slugs")
+
+    def __str__(self):
+        return self.old_slug

@@ -1,0 +1,277 @@
+"""Moderation services: accept, reject, rollback, protect, block, reports.
+
+Each runs in one transaction, writes the moderation log and tells the people concerned.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Notice
+from accounts.ratelimit import hit
+
+from . import permissions
+from .errors import EditRefused
+from .models import Article, Block, ModerationLog, Report, Revision, RevisionStatus
+from .publishing import publish
+
+Action = ModerationLog.Action
+
+
+class ModerationError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def notify(user, message: str, url: str = "") -> None:
+    """A notice on the user's profile and an email."""
+    if user is None:
+        return
+    Notice.objects.create(user=user, message=message, url=url)
+    if user.email:
+        send_mail("Kotoba: " + message[:60], f"{message}\n\n{url}".strip(), None, [user.email])
+
+
+def _require_moderator(user):
+    if not permissions.can_moderate(user):
+        raise ModerationError("Only moderators can do this.")
+
+
+def accept_chain(revision: Revision, *, moderator, reason: str = "", implicit=False) -> list:
+    """Accept `revision` and every pending revision of its article numbered below it,
+    then publish it. Returns the revisions accepted."""
+    _require_moderator(moderator)
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=revision.article_id)
+        revision.refresh_from_db()
+        if revision.status == RevisionStatus.REJECTED:
+            raise ModerationError(
+                f"Revision {revision.number} was rejected; it cannot be accepted."
+            )
+        chain = list(
+            article.revisions.filter(status=RevisionStatus.PENDING, number__lte=revision.number)
+            .select_related("author")
+            .order_by("number")
+        )
+        if not implicit and revision.status == RevisionStatus.ACCEPTED and not chain:
+            raise ModerationError(f"Revision {revision.number} is accepted already.")
+        now = timezone.now()
+        for rev in chain:
+            rev.status = RevisionStatus.ACCEPTED
+            rev.reviewed_by = moderator
+            rev.reviewed_at = now
+            rev.review_reason = reason
+            rev.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+        accepted = [rev for rev in chain if rev.pk != revision.pk or not implicit]
+        if implicit:  # the moderator's own edit counts as one accepted edit
+            type(moderator).objects.filter(pk=moderator.pk).update(
+                accepted_edit_count=F("accepted_edit_count") + 1
+            )
+        for rev in accepted:
+            if rev.author_id:
+                type(rev.author).objects.filter(pk=rev.author_id).update(
+                    accepted_edit_count=F("accepted_edit_count") + 1
+                )
+        revision.article = article
+        publish(revision)
+        for rev in accepted:
+            ModerationLog.objects.create(
+                actor=moderator,
+                action=Action.ACCEPT,
+                article=article,
+                revision=rev,
+                target_user=rev.author,
+                reason=reason,
+            )
+            if rev.author_id and rev.author_id != moderator.pk:
+                notify(
+                    rev.author,
+                    f"Your edit to “{article.title}” (revision {rev.number}) was accepted.",
+                    rev.get_absolute_url(),
+                )
+    return accepted
+
+
+def reject(revision: Revision, *, moderator, reason: str) -> list:
+    """Reject `revision` and the pending revisions built after it. A reason is required."""
+    _require_moderator(moderator)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ModerationError("Give a reason: it is sent to the author.")
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=revision.article_id)
+        revision.refresh_from_db()
+        if revision.status != RevisionStatus.PENDING:
+            raise ModerationError(f"Revision {revision.number} is not pending.")
+        chain = list(
+            article.revisions.filter(status=RevisionStatus.PENDING, number__gte=revision.number)
+            .select_related("author")
+            .order_by("number")
+        )
+        now = timezone.now()
+        for rev in chain:
+            rev.status = RevisionStatus.REJECTED
+            rev.reviewed_by = moderator
+            rev.reviewed_at = now
+            rev.review_reason = reason
+            rev.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+            ModerationLog.objects.create(
+                actor=moderator,
+                action=Action.REJECT,
+                article=article,
+                revision=rev,
+                target_user=rev.author,
+                reason=reason,
+            )
+            what = (
+                f"Your new article “{rev.title}”"
+                if rev.number == 1
+                else f"Your edit to “{article.title}” (revision {rev.number})"
+            )
+            notify(rev.author, f"{what} was not accepted. Reason: {reason}")
+        article.latest_revision = (
+            article.revisions.exclude(status=RevisionStatus.REJECTED).order_by("-number").first()
+        )
+        article.save(update_fields=["latest_revision"])
+    return chain
+
+
+def rollback(*, article: Article, user, moderator, reason: str = ""):
+    """Revert all the latest consecutive revisions by `user`, as one new revision."""
+    from .editing import revision_values, save_edit
+
+    _require_moderator(moderator)
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        revisions = list(
+            article.revisions.exclude(status=RevisionStatus.REJECTED).order_by("-number")
+        )
+        run = []
+        for rev in revisions:
+            if rev.author_id != user.pk:
+                break
+            run.append(rev)
+        if not run:
+            raise ModerationError(f"The latest revision is not by {user.username}.")
+        if len(run) == len(revisions):
+            raise ModerationError(
+                f"Every revision is by {user.username}: there is nothing to roll back to."
+            )
+        target = revisions[len(run)]
+        now = timezone.now()
+        for rev in run:
+            if rev.status == RevisionStatus.PENDING:
+                rev.status = RevisionStatus.REJECTED
+                rev.reviewed_by, rev.reviewed_at = moderator, now
+                rev.review_reason = "Rolled back"
+                rev.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+        article.latest_revision = target
+        article.save(update_fields=["latest_revision"])
+        target = Revision.objects.prefetch_related("contrasts_with", "tags").get(pk=target.pk)
+        try:
+            outcome = save_edit(
+                author=moderator,
+                article=article,
+                values=revision_values(target),
+                base_number=target.number,
+                edit_summary=(
+                    f"Rolled back edits by {user.username} to revision {target.number}"
+                    + (f": {reason}" if reason else "")
+                )[:300],
+                check_rate=False,
+            )
+        except EditRefused as exc:
+            raise ModerationError(exc.message) from exc
+        ModerationLog.objects.create(
+            actor=moderator,
+            action=Action.ROLLBACK,
+            article=article,
+            revision=outcome.revision,
+            target_user=user,
+            reason=reason or f"{len(run)} revision(s) by {user.username}",
+        )
+    return outcome.revision
+
+
+def set_protection(*, article: Article, level: str, moderator, reason: str = "") -> None:
+    _require_moderator(moderator)
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        article.protection = level
+        article.save(update_fields=["protection"])
+        ModerationLog.objects.create(
+            actor=moderator,
+            action=Action.PROTECT,
+            article=article,
+            reason=f"{article.get_protection_display()}" + (f": {reason}" if reason else ""),
+        )
+
+
+def block_user(*, user, moderator, reason: str, expires_at=None) -> Block:
+    _require_moderator(moderator)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ModerationError("Give a reason: the user is told it.")
+    if user.pk == moderator.pk:
+        raise ModerationError("You cannot block yourself.")
+    block = Block.objects.create(
+        user=user, reason=reason, expires_at=expires_at, created_by=moderator
+    )
+    ModerationLog.objects.create(
+        actor=moderator, action=Action.BLOCK, target_user=user, reason=reason
+    )
+    notify(user, permissions.block_message(block))
+    return block
+
+
+def lift_block(block: Block, *, moderator, reason: str = "") -> None:
+    _require_moderator(moderator)
+    block.lifted_at = timezone.now()
+    block.save(update_fields=["lifted_at"])
+    ModerationLog.objects.create(
+        actor=moderator, action=Action.UNBLOCK, target_user=block.user, reason=reason
+    )
+
+
+def grant_autoconfirmed(*, user, moderator) -> None:
+    _require_moderator(moderator)
+    user.is_autoconfirmed = True
+    user.save(update_fields=["is_autoconfirmed"])
+    ModerationLog.objects.create(actor=moderator, action=Action.GRANT, target_user=user)
+
+
+def file_report(*, reporter, article: Article, reason: str, text: str = "", revision=None):
+    refusal = permissions.report_refusal(reporter)
+    if refusal:
+        raise EditRefused(refusal.message, refusal.code)
+    if reason == Report.Reason.OTHER and not text.strip():
+        raise EditRefused("Say what is wrong when you choose “Other”.", "text_required", "text")
+    if not hit("report", str(reporter.pk), limit=settings.KOTOBA_REPORT_RATE, window=3600):
+        raise EditRefused(
+            "You have sent many reports in the last hour. Try again later; "
+            "your text is still in the form.",
+            "rate_limited",
+        )
+    return Report.objects.create(
+        reporter=reporter, article=article, revision=revision, reason=reason, text=text.strip()
+    )
+
+
+def close_report(report: Report, *, moderator, status: str, note: str = "") -> None:
+    _require_moderator(moderator)
+    report.status = status
+    report.note = note
+    report.handled_by = moderator
+    report.handled_at = timezone.now()
+    report.save(update_fields=["status", "note", "handled_by", "handled_at"])
+    ModerationLog.objects.create(
+        actor=moderator,
+        action=Action.REPORT,
+        article=report.article,
+        revision=report.revision,
+        target_user=report.reporter,
+        reason=f"{report.get_status_display()}: {note}".strip(": "),
+    )

@@ -1,0 +1,204 @@
+"""Search over published articles.
+
+PostgreSQL: a weighted full-text search on SearchEntry's generated `document` column (GIN
+index), websearch syntax, ranking, escaped highlighted snippets, and trigram "did you mean".
+SQLite: substring matching on the same rows, title and alias matches ranked first.
+"""
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+)
+from django.db import connection
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
+
+from .models import Alias, Article, SearchEntry, normalize_title
+from .preferences import ReaderPrefs
+
+CONFIG = "english"
+START, STOP = "\x02", "\x03"
+
+
+@dataclass
+class SearchResults:
+    query: str
+    articles: list
+    suggestion: str | None = None
+
+
+def uses_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def exact_match(query: str) -> Article | None:
+    """The one published article whose title or alias is exactly the query, if any."""
+    key = normalize_title(query)
+    if not key:
+        return None
+    article = Article.objects.published().filter(title_key=key).first()
+    if article is None:
+        alias = (
+            Alias.objects.select_related("article")
+            .filter(key=key, article__published_revision__isnull=False, article__is_deleted=False)
+            .first()
+        )
+        article = alias.article if alias else None
+    return article
+
+
+def _base(prefs: ReaderPrefs, kind: str | None, tag=None):
+    entries = SearchEntry.objects.filter(
+        article__published_revision__isnull=False, article__is_deleted=False
+    )
+    if kind:
+        entries = entries.filter(article__kind=kind)
+    if tag is not None:
+        entries = entries.filter(article__published_revision__tags=tag)
+    if prefs.hidden_tag_ids:
+        entries = entries.exclude(article__published_revision__tags__in=prefs.hidden_tag_ids)
+    return entries
+
+
+def _exact_rank(query: str):
+    key = normalize_title(query)
+    alias_articles = Alias.objects.filter(key=key).values("article_id")
+    return Case(
+        When(article__title_key=key, then=Value(2)),
+        When(article_id__in=alias_articles, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def search(query: str, prefs: ReaderPrefs, *, kind=None, tag=None, limit=50) -> SearchResults:
+    query = " ".join(query.split())[:200]
+    if not query:
+        return SearchResults(query, [])
+    entries = _base(prefs, kind, tag).select_related("article").annotate(exact=_exact_rank(query))
+    if uses_postgres():
+        return _search_postgres(query, entries, prefs, kind, tag, limit)
+    return _search_sqlite(query, entries, limit)
+
+
+def _search_postgres(query, entries, prefs, kind, tag, limit) -> SearchResults:
+    search_query = SearchQuery(query, search_type="websearch", config=CONFIG)
+    document = RawSQL('"wiki_searchentry"."document"', [], output_field=SearchVectorField())
+    rows = list(
+        entries.alias(document=document)
+        .filter(Q(document=search_query) | Q(exact__gt=0))
+        .annotate(
+            rank=SearchRank(document, search_query),
+            headline=SearchHeadline(
+                "body",
+                search_query,
+                config=CONFIG,
+                start_sel=START,
+                stop_sel=STOP,
+                max_words=30,
+                min_words=12,
+                max_fragments=2,
+            ),
+        )
+        .order_by("-exact", "-rank", "title")[:limit]
+    )
+    for row in rows:
+        row.snippet = _mark(html.escape(row.headline or row.summary))
+    suggestion = None
+    if not rows:
+        suggestion = did_you_mean(query, prefs, kind, tag)
+    return SearchResults(query, rows, suggestion)
+
+
+def did_you_mean(query, prefs, kind=None, tag=None) -> str | None:
+    """The closest published title or alias by trigram similarity (PostgreSQL only)."""
+    if not uses_postgres():
+        return None
+    from django.contrib.postgres.search import TrigramSimilarity
+
+    entry = (
+        _base(prefs, kind, tag)
+        .annotate(similarity=TrigramSimilarity("title", query))
+        .filter(similarity__gt=0.3)
+        .order_by("-similarity")
+        .values_list("title", "similarity")
+        .first()
+    )
+    alias = (
+        Alias.objects.filter(article__published_revision__isnull=False, article__is_deleted=False)
+        .annotate(similarity=TrigramSimilarity("name", query))
+        .filter(similarity__gt=0.3)
+        .order_by("-similarity")
+        .values_list("name", "similarity")
+        .first()
+    )
+    best = max([c for c in (entry, alias) if c], key=lambda c: c[1], default=None)
+    return best[0] if best else None
+
+
+def _search_sqlite(query, entries, limit) -> SearchResults:
+    words = [w for w in re.split(r"\s+", query.replace('"', " ")) if w and not w.startswith("-")]
+    excluded = [w[1:] for w in query.split() if w.startswith("-") and len(w) > 1]
+    if not words:
+        return SearchResults(query, [])
+    match = Q()
+    for word in words:
+        match &= (
+            Q(title__icontains=word)
+            | Q(aliases__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(tags__icontains=word)
+            | Q(body__icontains=word)
+        )
+    for word in excluded:
+        match &= ~(Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word))
+    title_hit = Q()
+    for word in words:
+        title_hit &= Q(title__icontains=word) | Q(aliases__icontains=word)
+    rows = list(
+        entries.filter(match | Q(exact__gt=0))
+        .annotate(
+            in_title=Case(
+                When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField()
+            ),
+        )
+        .order_by("-exact", "-in_title", F("title").asc())[:limit]
+    )
+    for row in rows:
+        row.snippet = snippet(row.body or row.summary, words)
+    return SearchResults(query, rows)
+
+
+def snippet(text: str, words: list[str], width: int = 180) -> str:
+    """An escaped excerpt of `text` around the first matching word, matches in <mark>."""
+    lower = text.lower()
+    positions = [lower.find(w.lower()) for w in words if lower.find(w.lower()) >= 0]
+    start = max(0, min(positions) - width // 3) if positions else 0
+    excerpt = text[start : start + width]
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    marked = pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", excerpt)
+    prefix = "… " if start else ""
+    suffix = " …" if start + width < len(text) else ""
+    return prefix + _mark(html.escape(marked)) + suffix
+
+
+def _mark(escaped: str) -> str:
+    return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+def suggest_titles(prefix: str, prefs: ReaderPrefs, limit: int = 8) -> list[Article]:
+    prefix = " ".join(prefix.split())[:100]
+    if len(prefix) < 2:
+        return []
+    articles = Article.objects.published().filter(
+        Q(title__istartswith=prefix) | Q(alias_set__name__istartswith=prefix)
+    )
+    if prefs.hidden_tag_ids:
+        articles = articles.exclude(published_revision__tags__in=prefs.hidden_tag_ids)
+    return list(articles.distinct().order_by("title")[:limit])

@@ -1,0 +1,36 @@
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from . import feeds
+from .sitemaps import SITEMAPS
+from .views import api, articles, discovery, history, home
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("robots.txt", home.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("search/", discovery.search_view, name="search"),
+    path("search/suggest/", discovery.search_suggest, name="search_suggest"),
+    path("tags/", discovery.tags_index, name="tags"),
+    path("tags/<str:slug>/", discovery.tag_detail, name="tag"),
+    path("tags/<str:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
+    path("recent/", discovery.recent, name="recent"),
+    path("recent/feed/", feeds.RecentChangesFeed(), name="recent_feed"),
+    path("recent/feed/new-articles/", feeds.NewArticlesFeed(), name="new_articles_feed"),
+    path("random/", discovery.random_article, name="random_article"),
+    path("settings/reading/", discovery.reader_settings, name="reader_settings"),
+    path("markdownx/markdownify/", api.preview, name="markdown_preview"),
+    path("wiki/", articles.browse, name="browse"),
+    path("wiki/new/", articles.article_create, name="article_create"),
+    path("wiki/<str:slug>/", articles.article_detail, name="article"),
+    path("wiki/<str:slug>/edit/", articles.article_edit, name="article_edit"),
+    path("wiki/<str:slug>/history/", history.history, name="history"),
+    path("wiki/<str:slug>/history/feed/", feeds.ArticleHistoryFeed(), name="article_history_feed"),
+    path("wiki/<str:slug>/compare/", history.compare, name="compare"),
+    path("wiki/<str:slug>/revisions/<int:number>/", history.revision_detail, name="revision"),
+    path("wiki/<str:slug>/diff/<int:a>/<int:b>/", history.diff, name="diff"),
+    path("wiki/<str:slug>/revert/<int:number>/", history.revert_view, name="revert"),
+    path("wiki/<str:slug>/rollback/<str:username>/", history.rollback_view, name="rollback"),
+    path("wiki/<str:slug>/links/", articles.what_links_here, name="what_links_here"),
+    path("wiki/<str:slug>/report/", articles.report, name="report"),
+]

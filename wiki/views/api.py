@@ -1,0 +1,22 @@
+"""Small endpoints for the editor and the search box."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.views.decorators.http import require_POST
+
+from accounts.ratelimit import hit
+
+from ..rendering import render_markdown
+
+
+@require_POST
+@login_required
+def preview(request):
+    """markdownx's live preview: the same renderer, so the preview is what the page shows."""
+    if not hit("preview", str(request.user.pk), limit=settings.KOTOBA_PREVIEW_RATE, window=60):
+        return HttpResponse(
+            '<p class="notice">Preview paused: too many previews in a minute.</p>', status=429
+        )
+    html = render_markdown(request.POST.get("content", ""))
+    return HttpResponse(html, content_type="text/html; charset=utf-8")

@@ -1,0 +1,286 @@
+"""Reading, browsing, creating and editing articles."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.db.models.functions import Lower
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import confirmed_email_required
+
+from .. import permissions
+from ..access import with_article
+from ..editing import EditConflict, head_revision, revision_values, save_edit
+from ..errors import EditRefused
+from ..forms import ArticleForm, ReportForm, find_article_by_name
+from ..models import Article, ArticleKind, RevisionStatus
+from ..moderation import file_report
+from ..preferences import filter_articles, prefs_for
+from ..seo import json_ld
+
+ARTICLE_QS = Article.objects.select_related("published_revision__author", "latest_revision__author")
+
+
+def browse(request):
+    articles = filter_articles(Article.objects.published(), prefs_for(request)).with_badges()
+    kind = request.GET.get("kind")
+    if kind in ArticleKind.values:
+        articles = articles.filter(kind=kind)
+    sort = request.GET.get("sort", "title")
+    articles = (
+        articles.order_by("-updated_at") if sort == "changed" else articles.order_by(Lower("title"))
+    )
+    page = Paginator(articles, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "wiki/browse.html",
+        {"page": page, "kind": kind, "sort": sort, "kinds": ArticleKind.choices},
+    )
+
+
+@with_article(ARTICLE_QS)
+def article_detail(request, article):
+    user = request.user
+    revision = article.published_revision
+    latest = article.latest_revision
+    waiting = revision is None  # only the author or a moderator gets here
+    if waiting:
+        revision = latest
+    pending = (
+        latest
+        if latest is not None
+        and latest.status == RevisionStatus.PENDING
+        and not waiting
+        and user.is_authenticated
+        and (latest.author_id == user.pk or user.is_moderator)
+        else None
+    )
+    tags = list(revision.tags.all())
+    prefs = prefs_for(request)
+    context = {
+        "article": article,
+        "revision": revision,
+        "tags": tags,
+        "warnings": [tag for tag in tags if tag.is_warning],
+        "contrasts": list(revision.contrasts_with.all()),
+        "related": related_terms(article, tags, prefs) if article.kind == ArticleKind.TERM else [],
+        "waiting_for_review": waiting,
+        "pending_revision": pending,
+        "gate": reader_gate(tags, prefs, shown=request.GET.get("show") == "1"),
+    }
+    if not waiting:
+        url = request.build_absolute_uri(article.get_absolute_url())
+        site = request.build_absolute_uri("/").rstrip("/")
+        context["canonical_url"] = url
+        context["json_ld"] = json_ld(article, revision, tags, url, site)
+    return render(request, "wiki/article.html", context)
+
+
+def reader_gate(tags, prefs, *, shown: bool):
+    """Why the article opens behind a notice ("hidden" or "adult"), or None."""
+    if shown:
+        return None
+    hidden = [tag for tag in tags if tag.pk in prefs.hidden_tag_ids]
+    if hidden:
+        return {"reason": "hidden", "tags": hidden}
+    adult = [tag for tag in tags if tag.is_adult]
+    if adult and not prefs.show_adult:
+        return {"reason": "adult", "tags": adult}
+    return None
+
+
+def related_terms(article, tags, prefs, limit=6):
+    """Published terms sharing the most tags with this one (one query)."""
+    if not tags:
+        return []
+    others = (
+        Article.objects.published()
+        .filter(kind=ArticleKind.TERM, published_revision__tags__in=[t.pk for t in tags])
+        .exclude(pk=article.pk)
+    )
+    others = filter_articles(others, prefs)
+    return list(
+        others.annotate(shared=Count("published_revision__tags")).order_by("-shared", "title")[
+            :limit
+        ]
+    )
+
+
+def _form_context(form, article=None, **extra):
+    return {"form": form, "article": article, "kind": form.article_kind, **extra}
+
+
+@confirmed_email_required
+@require_http_methods(["GET", "POST"])
+def article_create(request):
+    refusal = permissions.edit_refusal(request.user)
+    kind = request.GET.get("kind")
+    title = request.GET.get("title", "")[:200]
+    if request.method == "GET" and title:
+        existing = find_article_by_name(title)
+        if existing is not None and existing.is_published:
+            messages.info(request, f"“{existing.title}” exists already.")
+            return redirect(existing)
+    initial = {"kind": kind if kind in ArticleKind.values else ArticleKind.TERM, "title": title}
+    form = ArticleForm(request.POST or None, initial=initial, user=request.user)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            outcome = save_edit(
+                author=request.user,
+                kind=form.cleaned_data["kind"],
+                values=form.revision_values(),
+                edit_summary=form.cleaned_data["edit_summary"] or "New article",
+                is_minor=False,
+                new_tag_names=getattr(form, "new_tag_names", ()),
+            )
+        except EditRefused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            _say_saved(request, outcome, created=True)
+            return redirect(outcome.revision.article)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "wiki/edit.html",
+        _form_context(form, refusal=refusal, creating=True),
+        status=403 if refusal else status,
+    )
+
+
+@confirmed_email_required
+@require_http_methods(["GET", "POST"])
+@with_article(ARTICLE_QS)
+def article_edit(request, article):
+    refusal = permissions.edit_refusal(request.user, article)
+    head = head_revision(article)
+    context = {"refusal": refusal, "head": head}
+    if request.method == "GET":
+        values = revision_values(head)
+        initial = {
+            **values,
+            "contrasts_with": "\n".join(a.title for a in head.contrasts_with.all()),
+            "tags": ", ".join(t.name for t in head.tags.all()),
+            "base_revision": head.number,
+        }
+        form = ArticleForm(initial=initial, article=article, user=request.user)
+        return render(
+            request,
+            "wiki/edit.html",
+            _form_context(form, article, **context),
+            status=403 if refusal else 200,
+        )
+    form = ArticleForm(request.POST, article=article, user=request.user)
+    if refusal is None and form.is_valid():
+        try:
+            outcome = save_edit(
+                author=request.user,
+                article=article,
+                values=form.revision_values(),
+                base_number=form.cleaned_data["base_revision"] or head.number,
+                edit_summary=form.cleaned_data["edit_summary"],
+                is_minor=form.cleaned_data["is_minor"],
+                new_tag_names=getattr(form, "new_tag_names", ()),
+            )
+        except EditConflict as conflict:
+            return _conflict(request, form, article, conflict, context)
+        except EditRefused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            status = 429 if exc.code == "rate_limited" else 400
+            return render(
+                request, "wiki/edit.html", _form_context(form, article, **context), status=status
+            )
+        _say_saved(request, outcome)
+        return redirect(outcome.revision.article)
+    return render(
+        request,
+        "wiki/edit.html",
+        _form_context(form, article, **context),
+        status=403 if refusal else 400,
+    )
+
+
+def _conflict(request, form, article, conflict, context):
+    """The form comes back with the user's text, now based on the other person's revision,
+    with their change shown as a diff and the clashing parts marked."""
+    from .. import diffing
+
+    data = request.POST.copy()
+    base_number = form.cleaned_data["base_revision"]
+    data["base_revision"] = str(conflict.theirs.number)
+    form = ArticleForm(data, article=article, user=request.user)
+    form.is_valid()
+    base = article.revisions.filter(number=base_number).first()
+    context.update(
+        conflict=conflict,
+        conflict_html=diffing.conflict_html(conflict.body_merge, request.POST.get("body", "")),
+        their_diff=diffing.inline_diff(base.body if base else "", conflict.theirs.body),
+        base_number=base_number,
+    )
+    return render(request, "wiki/edit.html", _form_context(form, article, **context), status=409)
+
+
+def _say_saved(request, outcome, created=False):
+    what = "Article created" if created else "Saved"
+    if outcome.merged_with is not None:
+        messages.success(
+            request,
+            f"Saved. Someone else changed this article while you edited (revision "
+            f"{outcome.merged_with.number}); your changes did not overlap and were merged "
+            "with theirs.",
+        )
+    if outcome.published:
+        if outcome.merged_with is None:
+            messages.success(request, f"{what}: revision {outcome.revision.number}.")
+    else:
+        messages.info(
+            request,
+            f"{what}, waiting for review: a moderator will check revision "
+            f"{outcome.revision.number} before readers see it.",
+        )
+
+
+@with_article()
+def what_links_here(request, article):
+    sources = (
+        Article.objects.published()
+        .filter(outgoing_links__target=article)
+        .distinct()
+        .order_by(Lower("title"))
+    )
+    page = Paginator(sources, 100).get_page(request.GET.get("page"))
+    return render(request, "wiki/links.html", {"article": article, "page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@with_article()
+def report(request, article):
+    if not request.user.is_authenticated:
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    refusal = permissions.report_refusal(request.user)
+    form = ReportForm(request.POST or None, initial={"revision": request.GET.get("revision")})
+    if request.method == "POST" and refusal is None and form.is_valid():
+        number = form.cleaned_data.get("revision")
+        revision = article.revisions.filter(number=number).first() if number else None
+        try:
+            file_report(
+                reporter=request.user,
+                article=article,
+                revision=revision,
+                reason=form.cleaned_data["reason"],
+                text=form.cleaned_data["text"],
+            )
+        except EditRefused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Thank you: a moderator will look at your report.")
+            return redirect(article)
+    status = 403 if refusal else (400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "wiki/report.html",
+        {"article": article, "form": form, "refusal": refusal},
+        status=status,
+    )

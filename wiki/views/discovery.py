@@ -1,0 +1,182 @@
+"""Finding articles: tags, search, recent changes, random, reading preferences."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import redirect, render
+
+from .. import search as search_service
+from ..models import Article, ArticleKind, Revision, Tag, TagCategory, TagSlugRedirect
+from ..preferences import filter_articles, prefs_for, save_prefs
+
+
+def tags_with_counts():
+    """Tags with the number of published articles carrying them (one query)."""
+    return Tag.objects.annotate(
+        article_count=Count(
+            "revisions",
+            filter=Q(
+                revisions__article__published_revision=F("revisions__pk"),
+                revisions__article__is_deleted=False,
+            ),
+        )
+    )
+
+
+def tags_index(request):
+    groups = {value: [] for value in TagCategory.values}
+    for tag in tags_with_counts().order_by("name"):
+        groups[tag.category].append(tag)
+    categories = [(label, groups[value]) for value, label in TagCategory.choices]
+    return render(request, "wiki/tags.html", {"categories": categories})
+
+
+def tag_detail(request, slug):
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None:
+        moved = TagSlugRedirect.objects.select_related("tag").filter(old_slug=slug).first()
+        if moved is None:
+            raise Http404("No such tag.")
+        return HttpResponsePermanentRedirect(moved.tag.get_absolute_url())
+    prefs = prefs_for(request)
+    articles = Article.objects.published().filter(published_revision__tags=tag)
+    kind = request.GET.get("kind")
+    if kind in ArticleKind.values:
+        articles = articles.filter(kind=kind)
+    articles = filter_articles(articles, prefs).with_badges().order_by("title")
+    page = Paginator(articles, 30).get_page(request.GET.get("page"))
+    related = (
+        Tag.objects.filter(
+            revisions__article__published_revision=F("revisions__pk"),
+            revisions__tags=tag,
+        )
+        .exclude(pk=tag.pk)
+        .annotate(shared=Count("revisions", distinct=True))
+        .order_by("-shared", "name")[:8]
+    )
+    return render(
+        request,
+        "wiki/tag.html",
+        {"tag": tag, "page": page, "related": related, "kind": kind, "kinds": ArticleKind.choices},
+    )
+
+
+def search_view(request):
+    query = request.GET.get("q", "").strip()
+    kind = request.GET.get("kind") if request.GET.get("kind") in ArticleKind.values else None
+    tag = (
+        Tag.objects.filter(slug=request.GET.get("tag")).first() if request.GET.get("tag") else None
+    )
+    prefs = prefs_for(request)
+    if query and not request.GET.get("fulltext") and not kind and tag is None:
+        exact = search_service.exact_match(query)
+        if exact is not None:
+            return redirect(exact)
+    results = search_service.search(query, prefs, kind=kind, tag=tag)
+    return render(
+        request,
+        "wiki/search.html",
+        {
+            "query": query,
+            "results": results,
+            "kind": kind,
+            "tag": tag,
+            "kinds": ArticleKind.choices,
+            "all_tags": Tag.objects.order_by("name"),
+        },
+    )
+
+
+def search_suggest(request):
+    prefs = prefs_for(request)
+    articles = search_service.suggest_titles(request.GET.get("q", ""), prefs)
+    return JsonResponse(
+        {
+            "results": [
+                {"title": a.title, "url": a.get_absolute_url(), "summary": a.summary}
+                for a in articles
+            ]
+        }
+    )
+
+
+def recent(request):
+    revisions = (
+        Revision.objects.accepted()
+        .filter(article__published_revision__isnull=False, article__is_deleted=False)
+        .select_related("article", "author", "reviewed_by", "parent")
+        .order_by("-created_at", "-pk")
+    )
+    kind = request.GET.get("kind")
+    if kind in ArticleKind.values:
+        revisions = revisions.filter(article__kind=kind)
+    tag = (
+        Tag.objects.filter(slug=request.GET.get("tag")).first() if request.GET.get("tag") else None
+    )
+    if tag is not None:
+        revisions = revisions.filter(article__published_revision__tags=tag)
+    username = request.GET.get("user", "").strip()
+    if username:
+        revisions = revisions.filter(author__username__iexact=username)
+    if request.GET.get("new"):
+        revisions = revisions.filter(number=1)
+    if request.GET.get("hide_minor"):
+        revisions = revisions.filter(is_minor=False)
+    revisions = filter_articles(revisions, prefs_for(request), prefix="article__")
+    page = Paginator(revisions, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "wiki/recent.html",
+        {
+            "page": page,
+            "kind": kind,
+            "tag": tag,
+            "username": username,
+            "kinds": ArticleKind.choices,
+            "all_tags": Tag.objects.order_by("name"),
+        },
+    )
+
+
+def random_article(request):
+    prefs = prefs_for(request)
+    article = filter_articles(Article.objects.published(), prefs).order_by("?").first()
+    if article is None:
+        return redirect("home")
+    return redirect(article)
+
+
+class ReaderSettingsForm(forms.Form):
+    hidden_tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.order_by("category", "name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Hide articles with these tags",
+    )
+    show_adult = forms.BooleanField(required=False, label="Show adult articles without a notice")
+
+
+def reader_settings(request):
+    prefs = prefs_for(request)
+    form = ReaderSettingsForm(
+        request.POST or None,
+        initial={"hidden_tags": list(prefs.hidden_tag_ids), "show_adult": prefs.show_adult},
+    )
+    if request.method == "POST" and form.is_valid():
+        from django.contrib import messages
+
+        response = redirect("reader_settings")
+        save_prefs(
+            request,
+            response,
+            hidden_tags=list(form.cleaned_data["hidden_tags"]),
+            show_adult=form.cleaned_data["show_adult"],
+        )
+        messages.success(request, "Reading preferences saved.")
+        return response
+    return render(request, "wiki/reader_settings.html", {"form": form})
+
+
+__all__ = ["get_user_model"]

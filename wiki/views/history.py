@@ -1,0 +1,189 @@
+"""History, old revisions, diffs, revert and rollback."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.decorators import confirmed_email_required
+
+from .. import diffing, permissions
+from ..access import with_article
+from ..editing import EditConflict, revert
+from ..errors import EditRefused
+from ..models import ModerationLog, Revision
+from ..moderation import ModerationError, rollback
+
+HISTORY_LOG_ACTIONS = [
+    ModerationLog.Action.ACCEPT,
+    ModerationLog.Action.REJECT,
+    ModerationLog.Action.REVERT,
+    ModerationLog.Action.ROLLBACK,
+    ModerationLog.Action.PROTECT,
+]
+FIELD_LABELS = {
+    "title": "Title",
+    "summary": "Summary",
+    "aliases": "Aliases",
+    "original_script": "Original script",
+    "reading": "Reading",
+    "origin_language": "Language of origin",
+    "tone": "Tone",
+    "contrasts_with": "Contrasts with",
+    "tags": "Tags",
+}
+
+
+def _visible_revision(request, article, number) -> Revision:
+    revision = (
+        article.revisions.visible_to(request.user)
+        .select_related("author", "reviewed_by", "parent")
+        .filter(number=number)
+        .first()
+    )
+    if revision is None:
+        raise Http404("No such revision.")
+    return revision
+
+
+@with_article()
+def history(request, article):
+    revisions = (
+        article.revisions.visible_to(request.user)
+        .select_related("author", "reviewed_by", "parent")
+        .order_by("-number")
+    )
+    page = Paginator(revisions, 50).get_page(request.GET.get("page"))
+    log = (
+        ModerationLog.objects.filter(article=article, action__in=HISTORY_LOG_ACTIONS)
+        .select_related("actor", "revision")
+        .order_by("-created_at")[:20]
+    )
+    if not (request.user.is_authenticated and request.user.is_moderator):
+        log = [entry for entry in log if entry.revision is None or not entry.revision.is_pending]
+    return render(
+        request,
+        "wiki/history.html",
+        {
+            "article": article,
+            "page": page,
+            "log": log,
+            "can_moderate": permissions.can_moderate(request.user),
+        },
+    )
+
+
+@with_article()
+def revision_detail(request, article, number):
+    revision = _visible_revision(request, article, number)
+    return render(
+        request,
+        "wiki/revision.html",
+        {
+            "article": article,
+            "revision": revision,
+            "tags": list(revision.tags.all()),
+            "contrasts": list(revision.contrasts_with.all()),
+            "is_current": revision.pk == article.published_revision_id,
+        },
+    )
+
+
+def _display_values(revision) -> dict:
+    values = {
+        name: getattr(revision, name)
+        for name in FIELD_LABELS
+        if name not in ("tags", "contrasts_with", "aliases")
+    }
+    values["aliases"] = revision.alias_list
+    values["contrasts_with"] = [a.title for a in revision.contrasts_with.all()]
+    values["tags"] = [t.name for t in revision.tags.all()]
+    return values
+
+
+def build_diff(old: Revision, new: Revision, *, view: str = "inline") -> dict:
+    """Everything a diff page shows; the moderators' review page reuses it."""
+    return {
+        "old": old,
+        "new": new,
+        "view": view,
+        "inline": diffing.inline_diff(old.body, new.body) if view == "inline" else "",
+        "rows": diffing.side_by_side(old.body, new.body) if view == "side" else [],
+        "fields": diffing.field_changes(_display_values(old), _display_values(new), FIELD_LABELS),
+        "same_body": old.body == new.body,
+    }
+
+
+@with_article()
+def diff(request, article, a, b):
+    old = _visible_revision(request, article, a)
+    new = _visible_revision(request, article, b)
+    view = "side" if request.GET.get("view") == "side" else "inline"
+    return render(
+        request, "wiki/diff.html", {"article": article, **build_diff(old, new, view=view)}
+    )
+
+
+@with_article()
+def compare(request, article):
+    """The history page's "compare" form: two numbers to the canonical diff URL."""
+    try:
+        numbers = sorted({int(request.GET["a"]), int(request.GET["b"])})
+    except (KeyError, ValueError):
+        messages.error(request, "Pick two revisions to compare.")
+        return redirect("history", article.slug)
+    if len(numbers) == 1:
+        messages.error(request, "Pick two different revisions to compare.")
+        return redirect("history", article.slug)
+    return redirect("diff", article.slug, numbers[0], numbers[1])
+
+
+@confirmed_email_required
+@require_http_methods(["GET", "POST"])
+@with_article()
+def revert_view(request, article, number):
+    revision = _visible_revision(request, article, number)
+    refusal = permissions.edit_refusal(request.user, article)
+    if request.method == "POST" and refusal is None:
+        try:
+            outcome = revert(article=article, number=revision.number, author=request.user)
+        except (EditRefused, EditConflict) as exc:
+            messages.error(request, getattr(exc, "message", "The revert could not be saved."))
+        else:
+            if outcome.published:
+                messages.success(request, f"Reverted to revision {number}.")
+            else:
+                messages.info(request, f"Revert to revision {number} saved, waiting for review.")
+            return redirect("history", article.slug)
+    return render(
+        request,
+        "wiki/revert.html",
+        {"article": article, "revision": revision, "refusal": refusal},
+        status=403 if refusal else 200,
+    )
+
+
+@require_POST
+@with_article()
+def rollback_view(request, article, username):
+    if not permissions.can_moderate(request.user):
+        raise PermissionDenied("Only moderators can roll back.")
+    user = get_object_or_404(get_user_model(), username=username)
+    try:
+        revision = rollback(
+            article=article,
+            user=user,
+            moderator=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ModerationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"Rolled back the edits by {user.username} (revision {revision.number})."
+        )
+    return redirect(reverse("history", args=[article.slug]))

@@ -1,0 +1,40 @@
+"""The home page and robots.txt."""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from ..models import Article
+from ..preferences import filter_articles, prefs_for
+from .discovery import tags_with_counts
+
+
+def home(request):
+    prefs = prefs_for(request)
+    published = filter_articles(Article.objects.published(), prefs).with_badges()
+    context = {
+        "featured": published.filter(is_featured=True).order_by("-updated_at").first(),
+        "newest": published.order_by("-created_at")[:8],
+        "updated": published.order_by("-updated_at")[:8],
+        "top_tags": [
+            tag
+            for tag in tags_with_counts().order_by("-article_count", "name")[:12]
+            if tag.article_count and tag.pk not in prefs.hidden_tag_ids
+        ],
+    }
+    return render(request, "home.html", context)
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /accounts/",
+        "Disallow: /search/",
+        "Disallow: /wiki/new/",
+        "Disallow: /*/edit/",
+        "Disallow: /*/diff/",
+        "Disallow: /*/revert/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
