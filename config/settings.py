@@ -183,27 +183,36 @@ STORAGES = {
     },
 }
 
-# Email ---------------------------------------------------------------------------------------
+# Email (Django 6.1's MAILERS) ---------------------------------------------------------------
+# DJANGO_EMAIL_BACKEND: console (the default in development), smtp (the default in production),
+# file, locmem, or a dotted path to a backend class.
 _EMAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "file": "django.core.mail.backends.filebased.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }
-_email_backend = os.environ.get("DJANGO_EMAIL_BACKEND", "console")
-EMAIL_BACKEND = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
-if "." not in EMAIL_BACKEND:
+_email_backend = os.environ.get("DJANGO_EMAIL_BACKEND", "console" if DEBUG else "smtp")
+_email_backend_path = _EMAIL_BACKENDS.get(_email_backend, _email_backend)
+if "." not in _email_backend_path:
     raise ImproperlyConfigured(
-        f"DJANGO_EMAIL_BACKEND must be console, smtp, file, locmem or a dotted path; "
+        "DJANGO_EMAIL_BACKEND must be console, smtp, file, locmem or a dotted path; "
         f"got {_email_backend!r}"
     )
-if _email_backend == "file" or _EMAIL_BACKENDS["file"] == EMAIL_BACKEND:
-    EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
-EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25, minimum=1)
-EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+_email_options = {}
+if _email_backend_path == _EMAIL_BACKENDS["smtp"]:
+    _email_options = {
+        "host": os.environ.get("DJANGO_EMAIL_HOST", "localhost"),
+        "port": env_int("DJANGO_EMAIL_PORT", 25, minimum=1),
+        "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
+        "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", False),
+    }
+elif _email_backend_path == _EMAIL_BACKENDS["file"]:
+    _email_options = {
+        "file_path": os.environ.get("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "sent-mail"))
+    }
+MAILERS = {"default": {"BACKEND": _email_backend_path, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kotoba <noreply@kotoba.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

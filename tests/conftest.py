@@ -1,0 +1,54 @@
+import os
+
+import pytest
+from django.core.cache import cache
+
+# Playwright runs an event loop in the test thread; the ORM calls in browser tests are
+# synchronous set-up code, which Django would otherwise refuse there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits are counted in the cache: every test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def moderator(db):
+    from tests.factories import make_user
+
+    return make_user("mod", trust="moderator")
+
+
+@pytest.fixture
+def autoconfirmed(db):
+    from tests.factories import make_user
+
+    return make_user("trusted", trust="autoconfirmed")
+
+
+@pytest.fixture
+def newbie(db):
+    from tests.factories import make_user
+
+    return make_user("newbie", trust="new")
+
+
+@pytest.fixture
+def unconfirmed(db):
+    from tests.factories import make_user
+
+    return make_user("unconfirmed", trust="unconfirmed")
+
+
+@pytest.fixture
+def blocked(db, moderator):
+    from tests.factories import make_user
+    from wiki.moderation import block_user
+
+    user = make_user("blocked", trust="autoconfirmed")
+    block_user(user=user, moderator=moderator, reason="Vandalism")
+    return user
