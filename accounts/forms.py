@@ -8,8 +8,13 @@ User = get_user_model()
 
 class SignupForm(UserCreationForm):
     email = forms.EmailField(help_text="We send a confirmation link here before you can edit.")
-    # A honeypot: hidden from people by CSS, filled in by naive bots.
-    website = forms.CharField(required=False, label="Leave this field empty")
+    # A honeypot: hidden from people by CSS, filled in by naive bots. Out of the tab order and
+    # of autofill, so neither a keyboard nor the browser puts anything in it.
+    website = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User

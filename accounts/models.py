@@ -5,7 +5,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-MODERATORS_GROUP = "Moderators"
+from .groups import MODERATORS_GROUP  # noqa: F401  (re-exported)
 
 
 class TrustLevel(models.TextChoices):

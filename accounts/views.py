@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import confirmation
@@ -65,11 +66,22 @@ def resend_confirmation(request):
     else:
         confirmation.send_confirmation(request, request.user)
         messages.success(request, f"A new confirmation link is on its way to {request.user.email}.")
-    return redirect(request.POST.get("next") or "home")
+    return redirect(_safe_next(request) or "home")
 
 
-def locked_out(request, credentials, *args, **kwargs):
-    """django-axes calls this when a login is refused during the cool-off."""
+def _safe_next(request) -> str:
+    """The POSTed `next` when it points into this site, else ""."""
+    url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
+def locked_out(request, *args, **kwargs):
+    """django-axes calls this when a login is refused during the cool-off (as
+    `(request, original_response, credentials)`; neither is needed here)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     retry_at = timezone.now() + settings.AXES_COOLOFF_TIME
     return render(

@@ -3,10 +3,9 @@
 import itertools
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from accounts.models import MODERATORS_GROUP
+from accounts.groups import ensure_moderators_group
 from wiki.editing import head_revision, revision_values, save_edit
 from wiki.models import Article, Tag
 
@@ -28,7 +27,7 @@ def make_user(username=None, *, trust="new", email=None, **extra):
     if trust == "moderator":
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-        user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+        user.groups.add(ensure_moderators_group())
     return user
 
 

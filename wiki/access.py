@@ -48,8 +48,8 @@ def with_article(queryset=None):
                 moved = _moved_to(slug)
                 if moved is None or not may_view(request.user, moved):
                     raise Http404("No such article.")
-                match = resolve(request.path_info)
-                url = reverse(match.view_name, args=[moved.slug, *args], kwargs=kwargs)
+                match = resolve(request.path_info)  # URL parameters arrive as kwargs
+                url = reverse(match.view_name, kwargs={**match.kwargs, "slug": moved.slug})
                 if request.META.get("QUERY_STRING"):
                     url += "?" + request.META["QUERY_STRING"]
                 return HttpResponsePermanentRedirect(url)

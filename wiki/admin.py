@@ -209,7 +209,7 @@ class RevisionAdmin(admin.ModelAdmin):
 
             raise PermissionDenied
         article = revision.article
-        old = article.published_revision or revision.parent or revision
+        old = article.published_revision  # None for a new article: all of it is new
         form = ReviewForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

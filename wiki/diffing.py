@@ -1,49 +1,43 @@
 """Revision diffs for display, and three-way merging of concurrent edits.
 
-Pure standard library. Every function returning HTML escapes all user text; callers
-may mark the result safe.
+Standard library only. Returned HTML has all user text escaped; callers mark it safe.
 
-Merge rule for touching hunks (base line ranges of the two sides' changes):
-  * ranges that overlap by at least one base line conflict, unless both sides made
-    the identical change;
-  * two insertions at the same base position conflict unless identical;
+Merge rule for touching hunks (compared by the base lines each side changed):
+  * ranges sharing at least one base line conflict, unless both made the same change;
+  * two insertions at the same base position conflict, unless identical;
   * an insertion strictly inside the other side's changed range conflicts;
-  * everything else is clean: changes to adjacent lines (line 5 vs line 6) merge, and
-    an insertion right before / right after the other side's changed range is placed
+  * anything else is clean: edits to adjacent lines (5 and 6) both apply, and an
+    insertion just before / just after the other side's changed range goes
     before / after that change.
+
+Diffs stay fast on long texts: the common head and tail are trimmed, small middles go
+to difflib.SequenceMatcher (autojunk=False), and large ones are first anchored on items
+unique to both sides (patience diff). A per-call work budget caps the worst case; past
+it, a region is shown (or merged) as one whole replacement, which loses nothing.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-
-__all__ = [
-    "Conflict",
-    "MergeResult",
-    "conflict_html",
-    "field_changes",
-    "inline_diff",
-    "merge_fields",
-    "merge_text",
-    "side_by_side",
-    "size_delta_display",
-]
 
 # Kana, CJK ideographs (with extensions and compatibility forms), 々〆〇, half-width kana.
 _CJK = (
     "\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
     "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 )
-# Newline | other whitespace run | one CJK char | word run (non-CJK) | one other char.
+# Newline | other whitespace run | one CJK character | non-CJK word run | one other char.
 _TOKEN_RE = re.compile(rf"\n|[^\S\n]+|[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
 _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
-_MAX_WORK = 250_000  # token pairs above which a block is word-diffed line by line instead
-_TOTAL_WORK = 2_000_000  # token pairs word-diffed per call; later blocks show as whole lines
-_POPULAR = 20  # an item seen more often than this in one text is junk for matching
+_CHEAP = 4_096  # SequenceMatcher runs on regions up to this many item pairs
+_BUDGET = 400_000  # work units per public call; about one unit per item pair compared
+_CALL_COST = 20  # units charged per matching pass or word diff
+_MAX_TOKENS = 20_000  # larger blocks (no line in common) are shown as one replacement
+_MAX_DEPTH = 8  # nesting of anchored (patience) passes
 _MIN_SKIP = 3  # never collapse fewer unchanged lines than this
 
 
@@ -52,26 +46,53 @@ def _normalize(text: str) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    """Split into lines that keep their trailing newline."""
+    """Lines that keep their trailing newline."""
     return _LINE_RE.findall(_normalize(text))
-
-
-def _esc(text: str) -> str:
-    return html.escape(text)
 
 
 def _skip_label(count: int) -> str:
     return f"… {count} unchanged line{'' if count == 1 else 's'} …"
 
 
-# --- display -------------------------------------------------------------------------
+# --- sequence matching -----------------------------------------------------------------
 
 
-def _opcodes(a: list, b: list, junk: bool = True) -> list[tuple]:
-    """SequenceMatcher opcodes, kept fast on long texts: the common head and tail are
-    trimmed first, and with ``junk`` items repeated more than _POPULAR times in ``b``
-    (blank lines, say) cannot anchor a match, though they still extend one.
-    """
+def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Longest subsequence of ``pairs`` (sorted by i) whose j values increase."""
+    tails: list[int] = []  # smallest last j of an increasing run of each length
+    ends: list[int] = []  # index in pairs of that run's last pair
+    back: list[int] = []
+    for k, (_, j) in enumerate(pairs):
+        pos = bisect_left(tails, j)
+        back.append(ends[pos - 1] if pos else -1)
+        tails[pos : pos + 1], ends[pos : pos + 1] = [j], [k]
+    run, k = [], ends[-1] if ends else -1
+    while k >= 0:
+        run.append(pairs[k])
+        k = back[k]
+    return run[::-1]
+
+
+def _anchors(a: list, b: list, unique: bool) -> list[tuple[int, int]]:
+    """Index pairs to pin a diff on: items occurring once on each side (patience diff),
+    or else items occurring equally often on each side, k-th occurrence with k-th."""
+    count_a, count_b = Counter(a), Counter(b)
+    usable = {x for x, c in count_a.items() if c == count_b[x] and (c == 1 or not unique)}
+    where_b: dict = {}
+    for j, x in enumerate(b):
+        if x in usable:
+            where_b.setdefault(x, []).append(j)
+    seen: Counter = Counter()
+    pairs = []
+    for i, x in enumerate(a):
+        if x in usable:
+            pairs.append((i, where_b[x][seen[x]]))
+            seen[x] += 1
+    return _lis(pairs)
+
+
+def _matches(a: list, b: list, budget: list[int], depth: int = 0) -> list[tuple]:
+    """Matching blocks ``(i, j, size)`` in order (see the module docstring)."""
     n = min(len(a), len(b))
     head = 0
     while head < n and a[head] == b[head]:
@@ -80,35 +101,58 @@ def _opcodes(a: list, b: list, junk: bool = True) -> list[tuple]:
     while tail < n - head and a[-1 - tail] == b[-1 - tail]:
         tail += 1
     mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
-    popular = {x for x, c in Counter(mid_b).items() if c > _POPULAR} if junk else set()
-    matcher = SequenceMatcher(popular.__contains__, mid_a, mid_b, autojunk=False)
-    ops = [("equal", 0, head, 0, head)] if head else []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        ops.append((tag, i1 + head, i2 + head, j1 + head, j2 + head))
-    if tail:
-        ops.append(("equal", len(a) - tail, len(a), len(b) - tail, len(b)))
-    merged: list[tuple] = []
-    for op in ops:  # join equal runs that meet at the trim points
-        if merged and op[0] == merged[-1][0] == "equal":
-            merged[-1] = ("equal", merged[-1][1], op[2], merged[-1][3], op[4])
-        else:
-            merged.append(op)
-    return merged
+    work = len(mid_a) * len(mid_b)
+    inner: list[tuple] = []
+    if work <= 1 or budget[0] <= 0:  # nothing can match, or out of budget: one replacement
+        pass
+    elif work <= _CHEAP:
+        budget[0] -= work + _CALL_COST
+        inner = SequenceMatcher(None, mid_a, mid_b, autojunk=False).get_matching_blocks()
+    elif depth < _MAX_DEPTH:
+        budget[0] -= len(mid_a) + len(mid_b) + _CALL_COST
+        anchors = _anchors(mid_a, mid_b, unique=True) or _anchors(mid_a, mid_b, unique=False)
+        prev_i = prev_j = 0
+        for i, j in [*anchors, (len(mid_a), len(mid_b))] if anchors else []:
+            if (i - prev_i) * (j - prev_j) > 1:  # else nothing in the gap can match
+                gap = _matches(mid_a[prev_i:i], mid_b[prev_j:j], budget, depth + 1)
+                inner += [(prev_i + x, prev_j + y, size) for x, y, size in gap]
+            inner.append((i, j, 1 if i < len(mid_a) else 0))
+            prev_i, prev_j = i + 1, j + 1
+    blocks = [(0, 0, head), *((i + head, j + head, s) for i, j, s in inner)]
+    return [*blocks, (len(a) - tail, len(b) - tail, tail)]
+
+
+def _opcodes(a: list, b: list, budget: list[int]) -> list[tuple]:
+    """Like SequenceMatcher.get_opcodes(), but fast on long inputs."""
+    ops: list[tuple] = []
+    i = j = 0
+    blocks = sorted(m for m in _matches(a, b, budget) if m[2])
+    for bi, bj, size in [*blocks, (len(a), len(b), 0)]:
+        if i < bi or j < bj:
+            tag = "replace" if i < bi and j < bj else "delete" if i < bi else "insert"
+            ops.append((tag, i, bi, j, bj))
+        if size and ops and ops[-1][0] == "equal":
+            ops[-1] = ("equal", ops[-1][1], bi + size, ops[-1][3], bj + size)
+        elif size:
+            ops.append(("equal", bi, bi + size, bj, bj + size))
+        i, j = bi + size, bj + size
+    return ops
+
+
+# --- display -------------------------------------------------------------------------
 
 
 def _word_segments(old: str, new: str, budget: list[int]) -> list[list[str]]:
-    """Word diff as ``[kind, old_text, new_text]`` with kind "equal" or "change".
+    """Word diff as ``[kind, old_text, new_text]``, kind "equal" or "change".
 
-    A whitespace-only gap (without a newline) between two changes joins them, so
-    "<del>a b</del><ins>c d</ins>" is shown instead of four fragments.
+    A space-only gap between two changes joins them ("<del>a b</del><ins>c d</ins>").
     """
     a, b = _TOKEN_RE.findall(old), _TOKEN_RE.findall(new)
-    work = len(a) * len(b)
-    if work > min(_MAX_WORK, budget[0]):
+    if budget[0] <= 0 or len(a) + len(b) > _MAX_TOKENS:
         return [["change", old, new]]
-    budget[0] -= work
+    budget[0] -= _CALL_COST + len(a) + len(b)
     segments: list[list[str]] = []
-    for tag, i1, i2, j1, j2 in _opcodes(a, b, junk=False):
+    for tag, i1, i2, j1, j2 in _opcodes(a, b, budget):
         kind = "equal" if tag == "equal" else "change"
         old_part, new_part = "".join(a[i1:i2]), "".join(b[j1:j2])
         gap = segments[-1][1] if segments and segments[-1][0] == "equal" else ""
@@ -121,43 +165,27 @@ def _word_segments(old: str, new: str, budget: list[int]) -> list[list[str]]:
     return segments
 
 
-def _block_segments(old_lines: list[str], new_lines: list[str], budget: list[int]) -> list:
-    """Word-diff a changed block; very large blocks are paired line by line."""
-    old, new = "".join(old_lines), "".join(new_lines)
-    if len(_TOKEN_RE.findall(old)) * len(_TOKEN_RE.findall(new)) <= _MAX_WORK:
-        return _word_segments(old, new, budget)
-    segments: list[list[str]] = []
-    for k in range(max(len(old_lines), len(new_lines))):
-        o = old_lines[k] if k < len(old_lines) else ""
-        n = new_lines[k] if k < len(new_lines) else ""
-        segments.extend(_word_segments(o, n, budget))
-    return segments
-
-
-def _render(segments: list[list[str]], side: str = "both") -> str:
+def _render(segments: list[list[str]], sides: str = "old new") -> str:
     parts = []
     for kind, old, new in segments:
         if kind == "equal":
-            parts.append(_esc(old))
+            parts.append(html.escape(old))
             continue
-        if old and side in ("both", "old"):
-            parts.append(f"<del>{_esc(old)}</del>")
-        if new and side in ("both", "new"):
-            parts.append(f"<ins>{_esc(new)}</ins>")
+        if old and "old" in sides:
+            parts.append(f"<del>{html.escape(old)}</del>")
+        if new and "new" in sides:
+            parts.append(f"<ins>{html.escape(new)}</ins>")
     return "".join(parts)
 
 
-def _line_opcodes(a: list[str], b: list[str], context: int | None) -> list[tuple]:
-    """Line opcodes where long equal runs become ("skip", ...) with context kept."""
-    ops = _opcodes(a, b)
+def _line_opcodes(a: list[str], b: list[str], context: int | None, budget) -> list[tuple]:
+    """Line opcodes in which long equal runs become ("skip", ...) with context kept."""
+    ops = _opcodes(a, b, budget)
     result: list[tuple] = []
     for k, (tag, i1, i2, j1, j2) in enumerate(ops):
-        if tag != "equal" or context is None:
-            result.append((tag, i1, i2, j1, j2))
-            continue
-        head = 0 if k == 0 else max(context, 0)
-        tail = 0 if k == len(ops) - 1 else max(context, 0)
-        if (i2 - i1) - head - tail < _MIN_SKIP:
+        head = 0 if k == 0 or context is None else max(context, 0)
+        tail = 0 if k == len(ops) - 1 or context is None else max(context, 0)
+        if tag != "equal" or context is None or (i2 - i1) - head - tail < _MIN_SKIP:
             result.append((tag, i1, i2, j1, j2))
             continue
         if head:
@@ -169,95 +197,80 @@ def _line_opcodes(a: list[str], b: list[str], context: int | None) -> list[tuple
 
 
 def inline_diff(old: str, new: str, context: int | None = 2) -> str:
-    """Word-level diff as HTML with <del>/<ins>; newlines are kept (use pre-wrap).
+    """Word-level diff as HTML with <del>/<ins>; newlines are kept (show with pre-wrap).
 
-    Unchanged runs of lines are collapsed to a ``diff-skip`` marker keeping
-    ``context`` lines on each side; ``context=None`` shows everything.
+    Unchanged runs of lines collapse to a ``diff-skip`` marker keeping ``context``
+    lines on each side; ``context=None`` shows everything.
     """
     a, b = _lines(old), _lines(new)
-    parts, budget = [], [_TOTAL_WORK]
-    for tag, i1, i2, j1, j2 in _line_opcodes(a, b, context):
+    budget = [_BUDGET]
+    parts = []
+    for tag, i1, i2, j1, j2 in _line_opcodes(a, b, context, budget):
+        old_text, new_text = "".join(a[i1:i2]), "".join(b[j1:j2])
         if tag == "equal":
-            parts.append(_esc("".join(a[i1:i2])))
+            parts.append(html.escape(old_text))
         elif tag == "skip":
             parts.append(f'<span class="diff-skip">{_skip_label(i2 - i1)}</span>\n')
-        elif tag == "delete":
-            parts.append(f"<del>{_esc(''.join(a[i1:i2]))}</del>")
-        elif tag == "insert":
-            parts.append(f"<ins>{_esc(''.join(b[j1:j2]))}</ins>")
         else:
-            parts.append(_render(_block_segments(a[i1:i2], b[j1:j2], budget)))
+            parts.append(_render(_word_segments(old_text, new_text, budget)))
     return "".join(parts)
 
 
-def _row(kind: str, old_no, new_no, old_html: str = "", new_html: str = "") -> dict:
-    return {
-        "kind": kind,
-        "old_no": old_no,
-        "new_no": new_no,
-        "old_html": old_html,
-        "new_html": new_html,
-    }
-
-
 def side_by_side(old: str, new: str, context: int | None = 2) -> list[dict]:
-    """Rows for a two-column diff table (see module docs for the row keys).
+    """Rows for a two-column table: kind, old_no, new_no (1-based), old_html, new_html.
 
-    Kinds: equal, change (words wrapped in <del> left / <ins> right), insert,
-    delete, skip (count text in ``old_html``; line numbers None). Numbers are 1-based.
+    Kinds: equal; change (words in <del> left, <ins> right); insert; delete; skip
+    (the "… N unchanged lines …" text in ``old_html``, line numbers None).
     """
     a, b = _lines(old), _lines(new)
+    budget = [_BUDGET]
     rows: list[dict] = []
-    budget = [_TOTAL_WORK]
-    for tag, i1, i2, j1, j2 in _line_opcodes(a, b, context):
+    for tag, i1, i2, j1, j2 in _line_opcodes(a, b, context, budget):
         if tag == "skip":
-            rows.append(_row("skip", None, None, _skip_label(i2 - i1)))
+            row = {"kind": "skip", "old_no": None, "new_no": None, "new_html": ""}
+            rows.append({**row, "old_html": _skip_label(i2 - i1)})
             continue
         for k in range(max(i2 - i1, j2 - j1)):
             o = a[i1 + k].rstrip("\n") if i1 + k < i2 else None
             n = b[j1 + k].rstrip("\n") if j1 + k < j2 else None
-            old_no = i1 + k + 1 if o is not None else None
-            new_no = j1 + k + 1 if n is not None else None
-            if tag == "equal":
-                rows.append(_row("equal", old_no, new_no, _esc(o), _esc(n)))
-            elif n is None:
-                rows.append(_row("delete", old_no, None, _esc(o)))
-            elif o is None:
-                rows.append(_row("insert", None, new_no, "", _esc(n)))
-            else:
-                segs = _word_segments(o, n, budget)
-                rows.append(
-                    _row("change", old_no, new_no, _render(segs, "old"), _render(segs, "new"))
-                )
+            row = {
+                "kind": "equal" if tag == "equal" else "delete" if n is None else "insert",
+                "old_no": None if o is None else i1 + k + 1,
+                "new_no": None if n is None else j1 + k + 1,
+                "old_html": html.escape(o or ""),
+                "new_html": html.escape(n or ""),
+            }
+            if tag != "equal" and o is not None and n is not None:
+                segments = _word_segments(o, n, budget)
+                row.update(kind="change", old_html=_render(segments, "old"))
+                row["new_html"] = _render(segments, "new")
+            rows.append(row)
     return rows
 
 
 def _display(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+    return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
 def field_changes(old: dict, new: dict, labels: dict[str, str] | None = None) -> list[dict]:
-    """One entry per changed non-body field; list values compare order-insensitively."""
+    """One entry per changed field other than "body"; lists compare ignoring order."""
     labels = labels or {}
     changes = []
-    for name in [*new, *(k for k in old if k not in new)]:
+    for name in dict.fromkeys([*new, *old]):
         if name == "body":
             continue
         before, after = old.get(name), new.get(name)
+        added, removed = [], []
         if isinstance(before, list | tuple) or isinstance(after, list | tuple):
-            before_items, after_items = list(before or ()), list(after or ())
-            if sorted(before_items) == sorted(after_items):
+            before, after = list(before or ()), list(after or ())
+            if sorted(before) == sorted(after):
                 continue
-            added = list(dict.fromkeys(x for x in after_items if x not in before_items))
-            removed = list(dict.fromkeys(x for x in before_items if x not in after_items))
+            added = list(dict.fromkeys(x for x in after if x not in before))
+            removed = list(dict.fromkeys(x for x in before if x not in after))
         elif (before or "") == (after or ""):
             continue
-        else:
-            added, removed = [], []
         changes.append(
             {
                 "field": name,
@@ -272,12 +285,8 @@ def field_changes(old: dict, new: dict, labels: dict[str, str] | None = None) ->
 
 
 def size_delta_display(delta: int) -> str:
-    """ "+12", "−5" (U+2212 minus sign) or "0"."""
-    if delta > 0:
-        return f"+{delta}"
-    if delta < 0:
-        return f"\u2212{-delta}"
-    return "0"
+    """Format as "+12", "−5" (U+2212 minus sign) or "0"."""
+    return f"+{delta}" if delta > 0 else f"\u2212{-delta}" if delta < 0 else "0"
 
 
 # --- three-way merge -----------------------------------------------------------------
@@ -302,59 +311,54 @@ class MergeResult:
 
 
 def _split(text: str) -> tuple[list[str], bool]:
-    """Lines without newline characters, and whether the text ends with a newline."""
+    """Lines without their newlines, and whether the text ends with a newline."""
     if not text:
         return [], False
     ends = text.endswith("\n")
     return (text[:-1] if ends else text).split("\n"), ends
 
 
-def _hunks(base: list[str], other: list[str]) -> list[tuple[int, int, int, int]]:
-    return [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in _opcodes(base, other) if tag != "equal"]
-
-
 def _clusters(mine: list[tuple], theirs: list[tuple]) -> list[list]:
-    """Group hunks that touch under the module's rule: [start, end, mine_hunks, theirs_hunks]."""
-    tagged = sorted([(h[0], h[1], 0, h) for h in mine] + [(h[0], h[1], 1, h) for h in theirs])
+    """Group hunks that touch by the module's rule: [start, end, mine_hunks, theirs_hunks]."""
+    tagged = sorted([(h[1], h[2], 0, h) for h in mine] + [(h[1], h[2], 1, h) for h in theirs])
     clusters: list[list] = []
     for start, end, side, hunk in tagged:
-        if clusters:
-            c_start, c_end = clusters[-1][0], clusters[-1][1]
-            if start == end:  # insertion
-                joins = c_start < start < c_end or c_start == c_end == start
-            else:
-                joins = start < c_end
-            if joins:
-                clusters[-1][1] = max(c_end, end)
-                clusters[-1][2 + side].append(hunk)
-                continue
-        clusters.append([start, end, [], []])
-        clusters[-1][2 + side].append(hunk)
+        last = clusters[-1] if clusters else None
+        if last and start == end:  # an insertion
+            joins = last[0] < start < last[1] or last[0] == last[1] == start
+        else:
+            joins = last is not None and start < last[1]
+        if not joins:
+            last = [start, end, [], []]
+            clusters.append(last)
+        last[1] = max(last[1], end)
+        last[2 + side].append(hunk)
     return clusters
 
 
 def merge_text(base: str, mine: str, theirs: str) -> MergeResult:
-    """Line-based three-way merge of two edits of ``base`` (see module docs)."""
+    """Line-based three-way merge of two edits of ``base`` (rules in the module docs)."""
     base, mine, theirs = _normalize(base), _normalize(mine), _normalize(theirs)
     if mine == theirs or base == theirs:
         return MergeResult(mine)
     if base == mine:
         return MergeResult(theirs)
     (b, b_nl), (m, m_nl), (t, t_nl) = _split(base), _split(mine), _split(theirs)
-    sides, delta = (m, t), [0, 0]
+    sides, delta, budget = (m, t), [0, 0], [_BUDGET]
+    hunks = [[op for op in _opcodes(b, x, budget) if op[0] != "equal"] for x in sides]
     out: list[str] = []
     conflicts: list[Conflict] = []
     pos = 0
-    for c_start, c_end, *hunks in _clusters(_hunks(b, m), _hunks(b, t)):
+    for c_start, c_end, *side_hunks in _clusters(*hunks):
         out.extend(b[pos:c_start])
         regions, starts = [], []
         for s in (0, 1):
             starts.append(c_start + delta[s])
-            delta[s] += sum((j2 - j1) - (i2 - i1) for i1, i2, j1, j2 in hunks[s])
+            delta[s] += sum((j2 - j1) - (i2 - i1) for _, i1, i2, j1, j2 in side_hunks[s])
             regions.append(sides[s][starts[s] : c_end + delta[s]])
-        if hunks[0] and hunks[1] and regions[0] != regions[1]:
+        if side_hunks[0] and side_hunks[1] and regions[0] != regions[1]:
             conflicts.append(Conflict(b[c_start:c_end], regions[0], regions[1], starts[0] + 1))
-        out.extend(regions[0] if hunks[0] else regions[1])
+        out.extend(regions[0] if side_hunks[0] else regions[1])
         pos = c_end
     if conflicts:
         return MergeResult(None, conflicts)
@@ -371,18 +375,14 @@ def _comparable(value):
 
 
 def merge_fields(base: dict, mine: dict, theirs: dict) -> tuple[dict, list[str]]:
-    """Merge non-body fields one by one; a clash keeps mine and is listed by name."""
+    """Merge fields one by one; on a clash keep mine and list the field's name."""
     merged: dict = {}
     conflicts: list[str] = []
     for name in dict.fromkeys([*mine, *theirs, *base]):
         b, m, t = (d.get(name, _MISSING) for d in (base, mine, theirs))
         cb, cm, ct = _comparable(b), _comparable(m), _comparable(t)
-        if cm == cb:
-            chosen = t
-        elif ct == cb or cm == ct:
-            chosen = m
-        else:
-            chosen = m
+        chosen = t if cm == cb else m
+        if cm != cb and ct != cb and cm != ct:
             conflicts.append(name)
         if chosen is not _MISSING:
             merged[name] = chosen
@@ -395,7 +395,7 @@ def conflict_html(result: MergeResult, mine: str) -> str:
     def pre(lines: list[str], css: str) -> str:
         if not lines:
             return f'<p class="{css}"><em>(removed)</em></p>'
-        return f'<pre class="{css}">{_esc("\n".join(lines))}</pre>'
+        return f'<pre class="{css}">{html.escape("\n".join(lines))}</pre>'
 
     lines, _ = _split(_normalize(mine))
     parts, pos = [], 0

@@ -50,6 +50,7 @@ class ArticleForm(forms.Form):
     )
     body = MarkdownxFormField(
         required=False,
+        strip=False,  # leading spaces are Markdown (an indented code block)
         help_text="Markdown. Link articles with [[Title]] or [[Title|label]]; "
         "cite sources with footnotes: [^1] … [^1]: Source.",
     )

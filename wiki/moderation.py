@@ -141,7 +141,7 @@ def reject(revision: Revision, *, moderator, reason: str) -> list:
 
 def rollback(*, article: Article, user, moderator, reason: str = ""):
     """Revert all the latest consecutive revisions by `user`, as one new revision."""
-    from .editing import revision_values, save_edit
+    from .editing import head_revision, revision_values, save_edit
 
     _require_moderator(moderator)
     with transaction.atomic():
@@ -168,15 +168,16 @@ def rollback(*, article: Article, user, moderator, reason: str = ""):
                 rev.reviewed_by, rev.reviewed_at = moderator, now
                 rev.review_reason = "Rolled back"
                 rev.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
-        article.latest_revision = target
-        article.save(update_fields=["latest_revision"])
         target = Revision.objects.prefetch_related("contrasts_with", "tags").get(pk=target.pk)
+        # Build on the current head (the run's accepted revisions are still there): starting
+        # from `target` would make save_edit merge the run's changes back in.
+        head = head_revision(article)
         try:
             outcome = save_edit(
                 author=moderator,
                 article=article,
                 values=revision_values(target),
-                base_number=target.number,
+                base_number=head.number,
                 edit_summary=(
                     f"Rolled back edits by {user.username} to revision {target.number}"
                     + (f": {reason}" if reason else "")

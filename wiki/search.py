@@ -16,14 +16,15 @@ from django.contrib.postgres.search import (
     SearchVectorField,
 )
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Replace
 
 from .models import Alias, Article, SearchEntry, normalize_title
 from .preferences import ReaderPrefs
 
 CONFIG = "english"
-START, STOP = "\x02", "\x03"
+START, STOP, LT = "\x02", "\x03", "\x01"
 
 
 @dataclass
@@ -66,12 +67,20 @@ def _base(prefs: ReaderPrefs, kind: str | None, tag=None):
     return entries
 
 
-def _exact_rank(query: str):
-    key = normalize_title(query)
-    alias_articles = Alias.objects.filter(key=key).values("article_id")
+def _exact_ids(key: str) -> list[int]:
+    """Articles whose title or alias is exactly the query: they are listed whatever the
+    full-text match says. A literal list keeps the search's WHERE clause indexable."""
+    return list(
+        Article.objects.filter(Q(title_key=key) | Q(alias_set__key=key))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def _exact_rank(key: str, exact_ids: list[int]):
     return Case(
         When(article__title_key=key, then=Value(2)),
-        When(article_id__in=alias_articles, then=Value(1)),
+        When(pk__in=exact_ids, then=Value(1)),
         default=Value(0),
         output_field=IntegerField(),
     )
@@ -81,22 +90,31 @@ def search(query: str, prefs: ReaderPrefs, *, kind=None, tag=None, limit=50) -> 
     query = " ".join(query.split())[:200]
     if not query:
         return SearchResults(query, [])
-    entries = _base(prefs, kind, tag).select_related("article").annotate(exact=_exact_rank(query))
+    key = normalize_title(query)
+    exact_ids = _exact_ids(key)
+    entries = (
+        _base(prefs, kind, tag)
+        # The article with its published revision and badge tags: a fixed number of queries.
+        .prefetch_related(Prefetch("article", queryset=Article.objects.with_badges()))
+        .annotate(exact=_exact_rank(key, exact_ids))
+    )
+    exact = Q(pk__in=exact_ids)
     if uses_postgres():
-        return _search_postgres(query, entries, prefs, kind, tag, limit)
-    return _search_sqlite(query, entries, limit)
+        return _search_postgres(query, entries, exact, prefs, kind, tag, limit)
+    return _search_sqlite(query, entries, exact, limit)
 
 
-def _search_postgres(query, entries, prefs, kind, tag, limit) -> SearchResults:
+def _search_postgres(query, entries, exact, prefs, kind, tag, limit) -> SearchResults:
     search_query = SearchQuery(query, search_type="websearch", config=CONFIG)
     document = RawSQL('"wiki_searchentry"."document"', [], output_field=SearchVectorField())
     rows = list(
         entries.alias(document=document)
-        .filter(Q(document=search_query) | Q(exact__gt=0))
+        .filter(Q(document=search_query) | exact)
         .annotate(
             rank=SearchRank(document, search_query),
             headline=SearchHeadline(
-                "body",
+                # ts_headline drops what looks like an HTML tag: hide "<" from its parser.
+                Replace("body", Value("<"), Value(LT)),
                 search_query,
                 config=CONFIG,
                 start_sel=START,
@@ -109,7 +127,7 @@ def _search_postgres(query, entries, prefs, kind, tag, limit) -> SearchResults:
         .order_by("-exact", "-rank", "title")[:limit]
     )
     for row in rows:
-        row.snippet = _mark(html.escape(row.headline or row.summary))
+        row.snippet = _mark(html.escape((row.headline or row.summary).replace(LT, "<")))
     suggestion = None
     if not rows:
         suggestion = did_you_mean(query, prefs, kind, tag)
@@ -142,7 +160,7 @@ def did_you_mean(query, prefs, kind=None, tag=None) -> str | None:
     return best[0] if best else None
 
 
-def _search_sqlite(query, entries, limit) -> SearchResults:
+def _search_sqlite(query, entries, exact, limit) -> SearchResults:
     words = [w for w in re.split(r"\s+", query.replace('"', " ")) if w and not w.startswith("-")]
     excluded = [w[1:] for w in query.split() if w.startswith("-") and len(w) > 1]
     if not words:
@@ -162,7 +180,7 @@ def _search_sqlite(query, entries, limit) -> SearchResults:
     for word in words:
         title_hit &= Q(title__icontains=word) | Q(aliases__icontains=word)
     rows = list(
-        entries.filter(match | Q(exact__gt=0))
+        entries.filter(match | exact)
         .annotate(
             in_title=Case(
                 When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField()

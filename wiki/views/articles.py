@@ -123,7 +123,11 @@ def article_create(request):
             messages.info(request, f"“{existing.title}” exists already.")
             return redirect(existing)
     initial = {"kind": kind if kind in ArticleKind.values else ArticleKind.TERM, "title": title}
-    form = ArticleForm(request.POST or None, initial=initial, user=request.user)
+    data = None
+    if request.method == "POST":
+        data = request.POST.copy()
+        data.setdefault("kind", initial["kind"])  # /wiki/new/?kind=genre names the kind
+    form = ArticleForm(data, initial=initial, user=request.user)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
             outcome = save_edit(

@@ -105,15 +105,24 @@ def _display_values(revision) -> dict:
     return values
 
 
-def build_diff(old: Revision, new: Revision, *, view: str = "inline") -> dict:
-    """Everything a diff page shows; the moderators' review page reuses it."""
+def build_diff(old: Revision | None, new: Revision, *, view: str = "inline") -> dict:
+    """Everything a diff page shows; the moderators' review page reuses it.
+    `old` may be None (a new article): everything in `new` shows as added."""
+    if old is None:
+        old = Revision(article=new.article, number=0, title="", summary="", body="")
+        old_values = {
+            name: [] if name in ("aliases", "contrasts_with", "tags") else ""
+            for name in FIELD_LABELS
+        }
+    else:
+        old_values = _display_values(old)
     return {
         "old": old,
         "new": new,
         "view": view,
         "inline": diffing.inline_diff(old.body, new.body) if view == "inline" else "",
         "rows": diffing.side_by_side(old.body, new.body) if view == "side" else [],
-        "fields": diffing.field_changes(_display_values(old), _display_values(new), FIELD_LABELS),
+        "fields": diffing.field_changes(old_values, _display_values(new), FIELD_LABELS),
         "same_body": old.body == new.body,
     }
 

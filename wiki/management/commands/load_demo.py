@@ -6,12 +6,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import MODERATORS_GROUP
+from accounts.groups import ensure_moderators_group
 from wiki.demo import loader
 from wiki.editing import save_edit
 from wiki.models import Article, Revision, Tag, TagAlias, normalize_title
@@ -73,7 +72,7 @@ class Command(BaseCommand):
 
     def _users(self):
         User = get_user_model()
-        group = Group.objects.get(name=MODERATORS_GROUP)
+        group = ensure_moderators_group()
         users = {}
         for name, spec in DEMO_USERS.items():
             user, made = User.objects.get_or_create(

@@ -1,0 +1,192 @@
+"""Every user journey, walked in a real Chromium against the live demo wiki."""
+
+import re
+
+from django.core import mail
+from playwright.sync_api import expect
+
+from .conftest import DEMO_PASSWORD, screenshot, sign_in
+
+
+def test_reader_finds_a_term_and_reads_its_history(demo, browse):
+    page = browse
+    page.goto(demo.url + "/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("words of fandom")
+    page.fill("#site-search", "netorare")
+    page.press("#site-search", "Enter")
+    page.wait_for_url(re.compile(r"/wiki/ntr/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("NTR")
+    warning = page.locator(".warning-box")
+    expect(warning).to_contain_text("Content warnings")
+    expect(warning).to_contain_text("infidelity")
+    # The genre is adult-tagged: a notice comes first, then the text.
+    page.get_by_role("button", name="Show the article").click()
+    expect(page.locator(".prose")).to_contain_text("netorare")
+    screenshot(page, "article-with-warning", readme=True)
+    page.locator(".article-tags a", has_text="Japanese loanwords").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Japanese loanwords")
+    expect(page.locator(".article-list")).to_contain_text("NTR")
+    screenshot(page, "tag-page", readme=True)
+    page.goto(demo.url + "/wiki/ntr/history/")
+    rows = page.locator("table.history tbody tr")
+    expect(rows).to_have_count(2)
+    page.get_by_role("button", name="Compare selected revisions").click()
+    page.wait_for_url(re.compile(r"/wiki/ntr/diff/1/2/"))
+    expect(page.locator(".diff-inline ins").first).to_be_visible()
+    expect(page.locator(".field-changes")).to_contain_text("Tags")
+    screenshot(page, "diff", readme=True)
+
+
+def test_contributor_signs_up_confirms_and_writes_a_term(demo, browse):
+    page = browse
+    page.goto(demo.url + "/accounts/signup/")
+    page.fill("#id_username", "hana")
+    page.fill("#id_email", "hana@example.com")
+    page.fill("#id_password1", "kotoba-Browser-2026")
+    page.fill("#id_password2", "kotoba-Browser-2026")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.locator(".banner-warning")).to_contain_text("Confirm your email")
+    link = re.search(r"http://\S+/accounts/confirm/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm my email address").click()
+    expect(page.locator(".messages")).to_contain_text("confirmed")
+
+    page.goto(demo.url + "/wiki/new/?kind=term")
+    page.fill("#id_title", "Dandere")
+    page.fill("#id_summary", "A quiet, shy character who opens up to people they trust.")
+    editor = page.locator("textarea.markdownx-editor")
+    editor.fill("A **dandere** is quiet at first.\n\n<script>alert('x')</script>\n")
+    preview = page.locator(".markdownx-preview")
+    expect(preview.locator("strong")).to_have_text("dandere")
+    expect(preview).to_contain_text("<script>alert('x')</script>")
+    assert preview.locator("script").count() == 0
+    page.fill("#id_edit_summary", "New term")
+    page.get_by_role("button", name="Create article").click()
+    expect(page.locator(".banner-pending")).to_contain_text("Waiting for review")
+    expect(page.locator(".prose")).to_contain_text("<script>alert('x')</script>")
+    assert page.locator(".prose script").count() == 0
+    screenshot(page, "contributor-waiting-for-review")
+
+
+def test_moderator_accepts_a_new_article_in_the_admin(demo, browse, new_watched_page, watch):
+    reader = new_watched_page()
+    watch.expected_statuses.add(404)
+    assert reader.goto(demo.url + "/wiki/kuudere/").status == 404
+    watch.expected_statuses.discard(404)
+
+    page = browse
+    page.goto(demo.url + "/admin/")
+    page.fill("#id_username", "moderator")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.locator("input[type=submit]").click()
+    expect(page.locator("#moderation-summary")).to_contain_text("pending change")
+    page.locator("#moderation-summary a").first.click()
+    page.get_by_role("link", name=re.compile("Kuudere")).click()
+    expect(page.locator("h1")).to_contain_text("Review")
+    expect(page.locator(".diff-inline")).to_be_visible()
+    screenshot(page, "admin-review", readme=True)
+    page.get_by_label("Accept").check()
+    page.get_by_role("button", name="Save decision").click()
+    expect(page.locator(".messagelist")).to_contain_text("Accepted")
+
+    fresh = new_watched_page()
+    response = fresh.goto(demo.url + "/wiki/kuudere/")
+    assert response.status == 200
+    expect(fresh.get_by_role("heading", level=1)).to_have_text("Kuudere")
+
+
+def test_two_editors_clash_and_the_second_keeps_their_text(demo, new_watched_page, watch):
+    first, second = new_watched_page(), new_watched_page()
+    sign_in(first, demo.url, "editor")
+    sign_in(second, demo.url, "moderator")
+    edit_url = demo.url + "/wiki/moe/edit/"
+    first.goto(edit_url)
+    second.goto(edit_url)
+    original = first.locator("#id_summary").input_value()
+    first.fill("#id_summary", original + " (first editor)")
+    first.get_by_role("button", name="Save changes").click()
+    expect(first.locator(".messages")).to_contain_text("Saved")
+
+    watch.expected_statuses.add(409)
+    mine = original + " (second editor, clashing)"
+    second.fill("#id_summary", mine)
+    second.get_by_role("button", name="Save changes").click()
+    expect(second.locator(".conflict-box")).to_contain_text("Edit conflict")
+    expect(second.locator("#id_summary")).to_have_value(mine)
+    screenshot(second, "edit-conflict")
+
+
+def test_reader_hides_a_tag_and_opens_an_adult_article(demo, browse):
+    page = browse
+    page.goto(demo.url + "/settings/reading/")
+    page.get_by_label("NTR", exact=True).check()
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.locator(".messages")).to_contain_text("saved")
+    page.goto(demo.url + "/wiki/")
+    expect(page.locator(".article-list")).not_to_contain_text("NTR vs. cheating drama")
+    expect(page.locator(".article-list")).to_contain_text("Tsundere")
+    page.goto(demo.url + "/search/?q=netorare&fulltext=1")
+    expect(page.locator(".search-results")).not_to_contain_text("NTR")
+
+    page.goto(demo.url + "/wiki/ecchi-vs-hentai/")
+    gate = page.locator(".notice-gate")
+    expect(gate).to_contain_text("adult theme")
+    assert page.locator(".prose").count() == 0
+    page.get_by_role("button", name="Show the article").click()
+    expect(page.locator(".prose")).to_be_visible()
+    screenshot(page, "reader-filters")
+
+
+def _focused_outline(page) -> str:
+    return page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement);"
+        " return s.outlineStyle + ' ' + s.outlineWidth; }"
+    )
+
+
+def _tab_to(page, selector: str, limit: int = 60):
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(sel) => document.activeElement.matches(sel)", selector):
+            style = _focused_outline(page)
+            assert not style.startswith("none"), f"no visible focus on {selector}: {style}"
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_keyboard_only_search_edit_and_save(demo, browse):
+    page = browse
+    sign_in(page, demo.url, "editor")
+    page.goto(demo.url + "/")
+    _tab_to(page, "#site-search")
+    page.keyboard.type("tsundere")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/wiki/tsundere/"))
+    _tab_to(page, ".article-tabs a[href$='/edit/']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/edit/"))
+    _tab_to(page, "#id_edit_summary")
+    page.keyboard.type("Keyboard-only check")
+    _tab_to(page, "button[type=submit].primary")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/wiki/tsundere/$"))
+    expect(page.locator(".messages")).to_contain_text("Saved")
+    screenshot(page, "keyboard-only")
+
+
+def test_phone_pages_do_not_scroll_sideways(demo, new_watched_page):
+    page = new_watched_page(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+    sign_in(page, demo.url, "editor")
+    for path in (
+        "/wiki/tsundere/",
+        "/wiki/tsundere/history/",
+        "/wiki/tsundere/diff/1/3/",
+        "/wiki/tsundere/diff/1/3/?view=side",
+        "/wiki/tsundere/edit/",
+    ):
+        page.goto(demo.url + path)
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1], f"{path} scrolls sideways: {widths}"
+    screenshot(page, "phone-edit")

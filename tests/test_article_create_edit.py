@@ -1,0 +1,327 @@
+"""Creating terms and genre explainers, editing them, and the URLs that lead to them."""
+
+from urllib.parse import quote
+
+import markdown
+import pytest
+
+from tests.factories import make_article
+from wiki.models import Article, ArticleKind, Revision, SlugRedirect
+
+pytestmark = pytest.mark.django_db
+
+
+def term_data(**overrides):
+    data = {
+        "kind": "term",
+        "title": "寝取られ",
+        "summary": "A story in which a partner is taken by someone else.",
+        "body": "Netorare is a genre of *fiction*.\n\n## Usage\n\nMostly in fandom.",
+        "aliases": "Netorare\nNTR",
+        "original_script": "寝取られ",
+        "reading": "netorare",
+        "origin_language": "Japanese",
+        "tags": "",
+        "edit_summary": "First draft",
+    }
+    return {**data, **overrides}
+
+
+def edit_data(article, **overrides):
+    """What the edit form posts: the head revision's values, changed by `overrides`."""
+    head = article.revisions.order_by("-number").first()
+    data = {
+        "title": head.title,
+        "summary": head.summary,
+        "body": head.body,
+        "aliases": head.aliases,
+        "original_script": head.original_script,
+        "reading": head.reading,
+        "origin_language": head.origin_language,
+        "contrasts_with": "\n".join(a.title for a in head.contrasts_with.all()),
+        "tone": head.tone,
+        "tags": ", ".join(t.name for t in head.tags.all()),
+        "edit_summary": "",
+        "base_revision": head.number,
+    }
+    return {**data, **overrides}
+
+
+def forbid_rendering(monkeypatch):
+    """From now on, every way of rendering Markdown fails loudly."""
+
+    def boom(*args, **kwargs):
+        raise AssertionError("Markdown was rendered during a read")
+
+    monkeypatch.setattr(markdown.Markdown, "convert", boom)
+    for where in ("wiki.rendering", "wiki.editing", "wiki.publishing", "wiki.views.api"):
+        monkeypatch.setattr(f"{where}.render_markdown", boom)
+
+
+# --- creating -----------------------------------------------------------------------------
+
+
+def test_term_is_created_with_every_term_field(client, autoconfirmed):
+    client.force_login(autoconfirmed)
+    response = client.post("/wiki/new/?kind=term", term_data())
+
+    article = Article.objects.get(title="寝取られ")
+    assert response.status_code == 302
+    assert response["Location"] == article.get_absolute_url()
+    assert article.kind == ArticleKind.TERM
+    assert article.slug == "寝取られ"
+    revision = article.published_revision
+    assert revision.number == 1
+    assert revision.parent is None
+    assert revision.author == autoconfirmed
+    assert revision.alias_list == ["Netorare", "NTR"]
+    assert revision.original_script == "寝取られ"
+    assert revision.reading == "netorare"
+    assert revision.origin_language == "Japanese"
+    assert revision.edit_summary == "First draft"
+    assert "<em>fiction</em>" in revision.body_html
+
+
+def test_term_created_from_the_kind_in_the_url_when_the_form_omits_it(client, autoconfirmed):
+    client.force_login(autoconfirmed)
+    data = term_data()
+    del data["kind"]
+    response = client.post("/wiki/new/?kind=term", data)
+
+    assert response.status_code == 302
+    assert Article.objects.get(title="寝取られ").kind == ArticleKind.TERM
+
+
+def test_term_page_shows_summary_and_facts(client, autoconfirmed):
+    client.force_login(autoconfirmed)
+    client.post("/wiki/new/?kind=term", term_data())
+    client.logout()
+
+    response = client.get("/wiki/寝取られ/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<p class="article-lede">A story in which a partner is taken by someone else.</p>' in (
+        html
+    )
+    assert '<meta name="description" content="A story in which a partner' in html
+    assert "<dt>Original script</dt>" in html
+    assert '<dd lang="ja">寝取られ</dd>' in html
+    assert "<dt>Reading</dt><dd>netorare</dd>" in html
+    assert "<dt>Language of origin</dt><dd>Japanese</dd>" in html
+    assert "<dt>Also called</dt><dd>Netorare, NTR</dd>" in html
+    assert "<em>fiction</em>" in html
+
+
+def test_genre_explainer_is_created_with_contrasts_and_tone(client, autoconfirmed):
+    netorare = make_article("Netorare", author=autoconfirmed, summary="Partner taken.")
+    netorase = make_article("Netorase", author=autoconfirmed, summary="Partner shared.")
+    client.force_login(autoconfirmed)
+    response = client.post(
+        "/wiki/new/",
+        {
+            "kind": "genre",
+            "title": "Cheating genres compared",
+            "summary": "How the cheating genres differ.",
+            "body": "They differ in *consent*.",
+            "contrasts_with": "netorare\nNetorase\n",
+            "tone": "Neutral and descriptive",
+            "tags": "",
+            "edit_summary": "",
+        },
+    )
+
+    article = Article.objects.get(title="Cheating genres compared")
+    assert response.status_code == 302
+    assert article.kind == ArticleKind.GENRE
+    revision = article.published_revision
+    assert set(revision.contrasts_with.all()) == {netorare, netorase}
+    assert revision.tone == "Neutral and descriptive"
+    assert revision.edit_summary == "New article"
+
+
+def test_genre_page_shows_tone_and_comparison_box(client, autoconfirmed):
+    make_article("Netorare", author=autoconfirmed, summary="Partner taken.")
+    make_article("Netorase", author=autoconfirmed, summary="Partner shared.")
+    make_article(
+        "Cheating genres compared",
+        author=autoconfirmed,
+        kind="genre",
+        contrasts_with=list(Article.objects.filter(title__startswith="Netora")),
+        tone="Neutral",
+    )
+
+    html = client.get("/wiki/cheating-genres-compared/").content.decode()
+    assert '<p class="tone"><span class="label">Tone:</span> Neutral</p>' in html
+    assert '<section class="comparison"' in html
+    assert '<a href="/wiki/netorare/">Netorare</a></th><td>Partner taken.</td>' in html
+    assert '<a href="/wiki/netorase/">Netorase</a></th><td>Partner shared.</td>' in html
+    assert "<dt>Original script</dt>" not in html
+
+
+def test_create_page_asks_for_the_fields_of_the_kind(client, autoconfirmed):
+    client.force_login(autoconfirmed)
+    term_page = client.get("/wiki/new/?kind=term&title=Moe").content.decode()
+    genre_page = client.get("/wiki/new/?kind=genre").content.decode()
+
+    assert 'name="original_script"' in term_page
+    assert 'name="contrasts_with"' not in term_page
+    assert 'value="Moe"' in term_page
+    assert 'name="contrasts_with"' in genre_page
+    assert 'name="tone"' in genre_page
+    assert 'name="reading"' not in genre_page
+
+
+def test_anonymous_visitor_is_sent_to_login_to_create(client):
+    response = client.post("/wiki/new/?kind=term", term_data())
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert not Article.objects.exists()
+
+
+def test_new_users_article_waits_for_review(client, newbie):
+    client.force_login(newbie)
+    client.post("/wiki/new/?kind=term", term_data())
+
+    article = Article.objects.get(title="寝取られ")
+    assert not article.is_published
+    assert client.get("/wiki/寝取られ/").status_code == 200  # the author sees it
+    client.logout()
+    assert client.get("/wiki/寝取られ/").status_code == 404
+
+
+# --- editing ------------------------------------------------------------------------------
+
+
+def test_edit_creates_revision_two_based_on_revision_one(client, autoconfirmed):
+    article = make_article("Moe", author=autoconfirmed, body="Short.")
+    client.force_login(autoconfirmed)
+    response = client.post(
+        "/wiki/moe/edit/",
+        edit_data(
+            article, body="A longer text.", edit_summary="Expand the text", is_minor="on"
+        ),
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/wiki/moe/"
+    assert article.revisions.count() == 2
+    revision = article.revisions.get(number=2)
+    assert revision.parent == article.revisions.get(number=1)
+    assert revision.body == "A longer text."
+    assert revision.size == len(b"A longer text.")
+    assert revision.size_delta == len(b"A longer text.") - len(b"Short.")
+    assert revision.edit_summary == "Expand the text"
+    assert revision.is_minor is True
+    article.refresh_from_db()
+    assert article.published_revision == revision
+
+
+def test_edit_size_counts_bytes_and_can_shrink(client, autoconfirmed):
+    article = make_article("Moe", author=autoconfirmed, body="日本語のテキスト")
+    client.force_login(autoconfirmed)
+    client.post("/wiki/moe/edit/", edit_data(article, body="日本"))
+
+    revision = article.revisions.get(number=2)
+    assert revision.size == 6
+    assert revision.size_delta == 6 - 24
+    assert revision.is_minor is False
+
+
+def test_edit_form_starts_from_the_current_revision(client, autoconfirmed):
+    article = make_article("Moe", author=autoconfirmed, body="Current text.")
+    client.force_login(autoconfirmed)
+    html = client.get("/wiki/moe/edit/").content.decode()
+
+    assert 'name="base_revision" value="1"' in html
+    assert "Current text.</textarea>" in html
+    assert article.revisions.count() == 1
+
+
+def test_article_page_serves_the_stored_html_without_rendering(
+    client, autoconfirmed, monkeypatch
+):
+    article = make_article("Moe", author=autoconfirmed, body="Some *text* [[Moe]][^1]\n\n[^1]: S")
+    stored = article.published_revision.body_html
+    assert "<em>text</em>" in stored
+
+    forbid_rendering(monkeypatch)
+
+    for url in ("/wiki/moe/", "/wiki/moe/revisions/1/", "/wiki/moe/history/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert stored in client.get("/wiki/moe/").content.decode()
+
+
+# --- slugs, redirects ---------------------------------------------------------------------
+
+
+def test_title_change_moves_the_slug_and_the_old_one_redirects(client, autoconfirmed):
+    article = make_article("Moe", author=autoconfirmed)
+    client.force_login(autoconfirmed)
+    client.post("/wiki/moe/edit/", edit_data(article, title="Moe (slang)"))
+
+    article.refresh_from_db()
+    assert article.slug == "moe-slang"
+    assert SlugRedirect.objects.filter(old_slug="moe", article=article).exists()
+    assert client.get("/wiki/moe-slang/").status_code == 200
+    response = client.get("/wiki/moe/")
+    assert response.status_code == 301
+    assert response["Location"] == "/wiki/moe-slang/"
+
+
+def test_old_slug_redirects_every_article_page(client, autoconfirmed):
+    article = make_article("Moe", author=autoconfirmed)
+    client.force_login(autoconfirmed)
+    client.post("/wiki/moe/edit/", edit_data(article, title="Moe (slang)"))
+
+    for old, new in [
+        ("/wiki/moe/history/", "/wiki/moe-slang/history/"),
+        ("/wiki/moe/revisions/1/", "/wiki/moe-slang/revisions/1/"),
+        ("/wiki/moe/diff/1/2/?view=side", "/wiki/moe-slang/diff/1/2/?view=side"),
+    ]:
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response["Location"] == new
+
+
+def test_unicode_slug_serves_the_article(client, autoconfirmed):
+    article = make_article("寝取られ", author=autoconfirmed)
+    assert article.slug == "寝取られ"
+
+    response = client.get("/wiki/寝取られ/")
+    assert response.status_code == 200
+    assert "<h1>寝取られ</h1>" in response.content.decode()
+
+
+def test_percent_encoded_unicode_slug_serves_the_article(client, autoconfirmed):
+    make_article("寝取られ", author=autoconfirmed)
+
+    response = client.get("/wiki/" + quote("寝取られ") + "/")
+    assert response.status_code == 200
+    assert "<h1>寝取られ</h1>" in response.content.decode()
+    assert client.get("/wiki/" + quote("寝取られ") + "/history/").status_code == 200
+
+
+def test_alias_redirects_to_the_article(client, autoconfirmed):
+    make_article("寝取られ", author=autoconfirmed, aliases="Netorare\nCheating trope")
+
+    response = client.get("/wiki/Netorare/")
+    assert response.status_code == 301
+    assert response["Location"] == "/wiki/" + quote("寝取られ") + "/"
+    response = client.get("/wiki/cheating-trope/")
+    assert response.status_code == 301
+    assert response["Location"] == "/wiki/" + quote("寝取られ") + "/"
+
+
+def test_unknown_slug_is_not_found(client):
+    assert client.get("/wiki/no-such-article/").status_code == 404
+
+
+def test_revisions_are_never_rewritten_by_an_edit(client, autoconfirmed):
+    article = make_article("Moe", author=autoconfirmed, body="First.")
+    first = Revision.objects.get(article=article, number=1)
+    client.force_login(autoconfirmed)
+    client.post("/wiki/moe/edit/", edit_data(article, body="Second."))
+
+    first_again = Revision.objects.get(pk=first.pk)
+    assert (first_again.body, first_again.body_html) == (first.body, first.body_html)

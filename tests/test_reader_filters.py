@@ -1,0 +1,358 @@
+"""Reader filters: content-warning boxes and badges, the adult notice and its opt-in, and the
+tag blocklist for signed-in readers (on the account) and anonymous ones (in a cookie)."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+
+from tests.factories import make_article, make_tag, make_user
+from wiki.preferences import COOKIE, COOKIE_SALT
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def badges(html):
+    """(class, name) of every badge on the page."""
+    return re.findall(r'<span class="badge (badge-[a-z]+)">([^<]*)</span>', html)
+
+
+def item_html(html, title):
+    """The list item of the article called `title`."""
+    match = re.search(
+        r'<li class="article-item">\s*<a class="article-link" href="[^"]*">'
+        + re.escape(title)
+        + r"</a>.*?</li>",
+        html,
+        re.S,
+    )
+    assert match, f"{title} is not listed"
+    return match.group(0)
+
+
+# --- content warnings ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def warned(moderator):
+    infidelity = make_tag("Infidelity", category="warning")
+    sexual = make_tag("Sexual themes", category="warning")
+    romance = make_tag("Romance")
+    return make_article(
+        "Netorare",
+        author=moderator,
+        summary="A story where a partner is taken.",
+        body="The protagonist's partner is taken by someone else.",
+        tags=[infidelity, sexual, romance],
+    )
+
+
+def test_warning_tags_show_a_box_above_the_body(client, warned):
+    html = client.get(warned.get_absolute_url()).content.decode()
+
+    box = re.search(r'<aside class="warning-box".*?</aside>', html, re.S).group(0)
+    text = re.sub(r"<[^>]+>", "", box)
+    assert " ".join(text.split()) == "Content warnings: infidelity, sexual themes"
+    assert html.index("Content warnings:") < html.index("partner is taken by someone else")
+
+
+def test_article_without_warning_tags_has_no_box(client, moderator):
+    article = make_article("Moe", author=moderator, tags=[make_tag("Romance")])
+
+    assert "Content warnings" not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_warning_tags_show_as_badges_in_lists(client, warned, moderator):
+    make_article("Moe", author=moderator, tags=[make_tag("Cute")])
+    expected = [("badge-warning", "Infidelity"), ("badge-warning", "Sexual themes")]
+
+    for url in (reverse("browse"), reverse("home"), reverse("tag", args=["romance"])):
+        html = client.get(url).content.decode()
+        assert badges(item_html(html, "Netorare")) == expected, url
+        if "Moe" in html:
+            assert badges(item_html(html, "Moe")) == [], url
+
+
+def test_warning_tags_show_as_badges_in_search_results(client, warned, moderator):
+    make_article("Partner swap", author=moderator, body="Partner without warnings.")
+
+    html = client.get(reverse("search"), {"q": "partner", "fulltext": "1"}).content.decode()
+
+    assert badges(html) == [("badge-warning", "Infidelity"), ("badge-warning", "Sexual themes")]
+
+
+def test_adult_tag_shows_an_adult_badge_in_lists(client, moderator):
+    make_article("Hentai", author=moderator, tags=[make_tag("Adult", adult=True)])
+
+    html = client.get(reverse("browse")).content.decode()
+
+    assert badges(item_html(html, "Hentai")) == [("badge-adult", "Adult")]
+
+
+# --- the adult notice ------------------------------------------------------------------------
+
+ADULT_BODY = "Explains the genre label in neutral words."
+
+
+@pytest.fixture
+def adult_article(moderator):
+    return make_article(
+        "Ecchi", author=moderator, body=ADULT_BODY, tags=[make_tag("Adult", adult=True)]
+    )
+
+
+def test_adult_article_opens_behind_a_notice(client, adult_article):
+    html = client.get(adult_article.get_absolute_url()).content.decode()
+
+    assert "This article is about an adult theme" in html
+    assert "Show the article" in html
+    assert ADULT_BODY not in html
+
+
+def test_show_the_article_button_reveals_the_body(client, adult_article):
+    html = client.get(adult_article.get_absolute_url(), {"show": "1"}).content.decode()
+
+    assert ADULT_BODY in html
+    assert "Show the article" not in html
+
+
+def test_signed_in_reader_who_opts_in_sees_adult_articles_without_notice(
+    client, adult_article, newbie
+):
+    client.force_login(newbie)
+    settings_page = client.get(reverse("reader_settings")).content.decode()
+    assert "Show adult articles without a notice" in settings_page
+
+    response = client.post(reverse("reader_settings"), {"show_adult": "on"})
+
+    assert response.status_code == 302
+    newbie.refresh_from_db()
+    assert newbie.show_adult is True
+    html = client.get(adult_article.get_absolute_url()).content.decode()
+    assert ADULT_BODY in html
+    assert "Show the article" not in html
+
+
+def test_anonymous_reader_who_opts_in_sees_adult_articles_without_notice(client, adult_article):
+    response = client.post(reverse("reader_settings"), {"show_adult": "on"})
+
+    assert response.status_code == 302
+    assert COOKIE in response.cookies
+    assert response.cookies[COOKIE]["httponly"]
+    html = client.get(adult_article.get_absolute_url()).content.decode()
+    assert ADULT_BODY in html
+    assert "Show the article" not in html
+
+
+def test_opting_in_does_not_carry_over_to_another_browser(client, adult_article):
+    client.post(reverse("reader_settings"), {"show_adult": "on"})
+    client.cookies.clear()
+
+    html = client.get(adult_article.get_absolute_url()).content.decode()
+
+    assert ADULT_BODY not in html
+
+
+# --- the tag blocklist -----------------------------------------------------------------------
+
+HIDDEN_BODY = "Zanzibar partner story that the reader chose not to see."
+
+
+@pytest.fixture
+def library(moderator):
+    """Two terms sharing a tag, one of them carrying the tag the reader will hide."""
+    ntr = make_tag("NTR", category="warning")
+    romance = make_tag("Romance")
+    hidden = make_article(
+        "Netorare", author=moderator, body=HIDDEN_BODY, summary="Zanzibar", tags=[ntr, romance]
+    )
+    shown = make_article(
+        "Junai", author=moderator, body="Zanzibar pure love.", summary="Zanzibar", tags=[romance]
+    )
+    return {"ntr": ntr, "romance": romance, "hidden": hidden, "shown": shown}
+
+
+def hide_for_signed_in(client, tag):
+    user = make_user("reader")
+    client.force_login(user)
+    response = client.post(reverse("reader_settings"), {"hidden_tags": [tag.pk]})
+    assert response.status_code == 302
+    assert list(user.hidden_tags.all()) == [tag]
+    assert COOKIE not in response.cookies
+
+
+def hide_for_anonymous(client, tag):
+    response = client.post(reverse("reader_settings"), {"hidden_tags": [tag.pk]})
+    assert response.status_code == 302
+    assert COOKIE in response.cookies
+
+
+@pytest.fixture(params=["signed_in", "anonymous"])
+def hider(request, client):
+    """A client whose reader has hidden `tag` (signed in, or anonymous with the cookie)."""
+
+    def hide(tag):
+        if request.param == "signed_in":
+            hide_for_signed_in(client, tag)
+        else:
+            hide_for_anonymous(client, tag)
+        return client
+
+    return hide
+
+
+def test_settings_page_shows_the_hidden_tags_checked(client, library):
+    hide_for_anonymous(client, library["ntr"])
+
+    html = client.get(reverse("reader_settings")).content.decode()
+
+    assert re.search(rf'value="{library["ntr"].pk}"[^>]*checked', html)
+    assert not re.search(rf'value="{library["romance"].pk}"[^>]*checked', html)
+
+
+def test_hidden_tag_drops_articles_from_the_article_list(hider, library):
+    client = hider(library["ntr"])
+
+    html = client.get(reverse("browse")).content.decode()
+
+    assert "Junai" in html
+    assert "Netorare" not in html
+
+
+def test_hidden_tag_drops_articles_from_tag_pages(hider, library):
+    client = hider(library["ntr"])
+
+    romance = client.get(reverse("tag", args=["romance"])).content.decode()
+    ntr = client.get(reverse("tag", args=["ntr"])).content.decode()
+
+    assert "Junai" in romance and "Netorare" not in romance
+    assert "Netorare" not in ntr
+
+
+def test_hidden_tag_drops_articles_from_search_results(hider, library):
+    client = hider(library["ntr"])
+
+    response = client.get(reverse("search"), {"q": "zanzibar", "fulltext": "1"})
+    suggest = client.get(reverse("search_suggest"), {"q": "Ne"}).json()
+
+    assert [e.article.title for e in response.context["results"].articles] == ["Junai"]
+    assert "Netorare" not in response.content.decode()
+    assert suggest == {"results": []}
+
+
+def test_hidden_tag_drops_articles_from_related_terms(hider, library, moderator):
+    client = hider(library["ntr"])
+    third = make_article("Moe", author=moderator, tags=[library["romance"]])
+
+    response = client.get(third.get_absolute_url())
+
+    assert [a.title for a in response.context["related"]] == ["Junai"]
+    assert "Netorare" not in response.content.decode()
+
+
+def test_hidden_tag_drops_articles_from_the_home_page(hider, library, moderator):
+    library["hidden"].is_featured = True
+    library["hidden"].save(update_fields=["is_featured"])
+    client = hider(library["ntr"])
+
+    response = client.get(reverse("home"))
+
+    html = response.content.decode()
+    assert response.context["featured"] is None
+    assert [a.title for a in response.context["newest"]] == ["Junai"]
+    assert [a.title for a in response.context["updated"]] == ["Junai"]
+    assert [t.name for t in response.context["top_tags"]] == ["Romance"]
+    assert "Netorare" not in html
+    assert 'href="/tags/ntr/"' not in html
+
+
+def test_hidden_tag_drops_articles_from_the_random_link(hider, library):
+    client = hider(library["ntr"])
+
+    targets = {client.get(reverse("random_article"))["Location"] for _ in range(12)}
+
+    assert targets == {library["shown"].get_absolute_url()}
+
+
+def test_hidden_article_opened_directly_shows_a_notice_with_show_anyway(hider, library):
+    client = hider(library["ntr"])
+    url = library["hidden"].get_absolute_url()
+
+    gated = client.get(url).content.decode()
+    shown = client.get(url, {"show": "1"}).content.decode()
+
+    assert "Hidden by your reading preferences" in gated
+    assert "Show anyway" in gated
+    assert HIDDEN_BODY not in gated
+    assert HIDDEN_BODY in shown
+
+
+def test_the_same_pages_show_everything_without_a_blocklist(client, library):
+    assert "Netorare" in client.get(reverse("browse")).content.decode()
+    assert "Netorare" in client.get(reverse("home")).content.decode()
+    assert "Netorare" in client.get(reverse("tag", args=["romance"])).content.decode()
+    search = client.get(reverse("search"), {"q": "zanzibar", "fulltext": "1"})
+    assert "Netorare" in search.content.decode()
+    assert HIDDEN_BODY in client.get(library["hidden"].get_absolute_url()).content.decode()
+
+
+def test_feeds_and_sitemap_are_not_filtered(hider, library):
+    client = hider(library["ntr"])
+
+    for url in (
+        reverse("recent_feed"),
+        reverse("new_articles_feed"),
+        reverse("tag_feed", args=["romance"]),
+    ):
+        root = ET.fromstring(client.get(url).content)
+        titles = " ".join(e.findtext(f"{ATOM}title") for e in root.iter(f"{ATOM}entry"))
+        assert "Netorare" in titles, url
+    sitemap = ET.fromstring(client.get(reverse("sitemap")).content)
+    locations = [loc.text for loc in sitemap.iter(f"{SITEMAP}loc")]
+    assert any(loc.endswith(library["hidden"].get_absolute_url()) for loc in locations)
+
+
+def test_signed_in_preferences_live_on_the_account_not_the_browser(client, library):
+    hide_for_signed_in(client, library["ntr"])
+    client.logout()
+
+    assert "Netorare" in client.get(reverse("browse")).content.decode()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "garbage",
+        signing.dumps({"h": [1], "a": True}, salt="another-salt"),
+        signing.dumps({"h": ["x"], "a": True}, salt=COOKIE_SALT),
+        signing.dumps(["not", "a", "dict"], salt=COOKIE_SALT),
+        signing.dumps({"h": 5}, salt=COOKIE_SALT),
+    ],
+    ids=["garbage", "wrong-signature", "bad-ids", "not-a-dict", "ids-not-a-list"],
+)
+def test_tampered_cookie_is_ignored(client, library, adult_article, raw):
+    client.cookies[COOKIE] = raw
+
+    browse = client.get(reverse("browse"))
+    adult = client.get(adult_article.get_absolute_url())
+    settings_page = client.get(reverse("reader_settings"))
+
+    assert browse.status_code == 200
+    assert "Netorare" in browse.content.decode()
+    assert "Show the article" in adult.content.decode()
+    assert settings_page.status_code == 200
+
+
+def test_cookie_with_a_swapped_payload_is_ignored(client, library, adult_article):
+    hide_for_anonymous(client, library["romance"])
+    _, _, signature = client.cookies[COOKIE].value.partition(":")
+    forged_payload = signing.dumps({"h": [], "a": True}, salt=COOKIE_SALT).partition(":")[0]
+    client.cookies[COOKIE] = f"{forged_payload}:{signature}"
+
+    assert "Junai" in client.get(reverse("browse")).content.decode()
+    assert "Show the article" in client.get(adult_article.get_absolute_url()).content.decode()

@@ -1,0 +1,335 @@
+"""Search: exact matches first, the "Go" redirect, aliases, bodies, filters and escaped
+snippets on every database; websearch syntax, ranking, typo suggestions and the GIN index on
+PostgreSQL."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import edit, make_article, make_tag
+from wiki import search as search_service
+from wiki.preferences import ReaderPrefs
+
+pytestmark = pytest.mark.django_db
+
+
+def postgres_only(test):
+    """Mark a test as PostgreSQL-only; it is skipped on other databases."""
+    skip = pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="PostgreSQL full-text search"
+    )
+    return pytest.mark.postgres(skip(test))
+
+
+def results(client, q, **params):
+    """Titles of the results page for `q` (never the "Go" redirect)."""
+    response = client.get(reverse("search"), {"q": q, "fulltext": "1", **params})
+    assert response.status_code == 200
+    return [entry.article.title for entry in response.context["results"].articles]
+
+
+# --- every database --------------------------------------------------------------------------
+
+
+def test_exact_title_match_comes_first(client, moderator):
+    make_article("A moe blob", author=moderator, body="Moe everywhere.")
+    make_article("Aaa", author=moderator, body="Something moe.")
+    make_article("Moe", author=moderator, body="Affection for a character.")
+
+    assert results(client, "moe")[0] == "Moe"
+
+
+def test_exact_alias_match_comes_first(client, moderator):
+    make_article("Aaa NTR fans", author=moderator, body="About NTR readers.")
+    make_article("Netorare", author=moderator, aliases="NTR", body="A genre.")
+
+    assert results(client, "ntr")[0] == "Netorare"
+
+
+def test_query_that_is_exactly_a_title_goes_to_the_article(client, moderator):
+    article = make_article("Tsundere", author=moderator)
+    make_article("Tsundere archetype", author=moderator)
+
+    response = client.get(reverse("search"), {"q": "  tsundere "})
+
+    assert response.status_code == 302
+    assert response["Location"] == article.get_absolute_url()
+
+
+def test_query_that_is_exactly_an_alias_goes_to_the_article(client, moderator):
+    article = make_article("Netorare", author=moderator, aliases="NTR\n寝取られ")
+
+    assert client.get(reverse("search"), {"q": "NTR"})["Location"] == article.get_absolute_url()
+    assert client.get(reverse("search"), {"q": "寝取られ"})["Location"] == (
+        article.get_absolute_url()
+    )
+
+
+def test_full_text_search_does_not_redirect(client, moderator):
+    make_article("Tsundere", author=moderator)
+
+    response = client.get(reverse("search"), {"q": "Tsundere", "fulltext": "1"})
+
+    assert response.status_code == 200
+    assert [e.article.title for e in response.context["results"].articles] == ["Tsundere"]
+
+
+def test_no_redirect_to_an_unpublished_or_deleted_article(client, newbie, moderator):
+    make_article("Waiting", author=newbie)
+    gone = make_article("Gone", author=moderator)
+    gone.is_deleted = True
+    gone.save(update_fields=["is_deleted"])
+
+    for q in ("Waiting", "Gone"):
+        response = client.get(reverse("search"), {"q": q})
+        assert response.status_code == 200
+        assert list(response.context["results"].articles) == []
+
+
+def test_filters_do_not_redirect(client, moderator):
+    make_article("Tsundere", author=moderator)
+
+    assert client.get(reverse("search"), {"q": "Tsundere", "kind": "term"}).status_code == 200
+
+
+def test_alias_matches(client, moderator):
+    make_article("Netorare", author=moderator, aliases="Cuckoo story", body="A genre.")
+    make_article("Other", author=moderator, body="Nothing here.")
+
+    assert results(client, "cuckoo") == ["Netorare"]
+
+
+def test_body_matches(client, moderator):
+    make_article("Isekai", author=moderator, body="The hero is reincarnated as a slime.")
+    make_article("Other", author=moderator, body="Nothing here.")
+
+    assert results(client, "reincarnated") == ["Isekai"]
+
+
+def test_summary_and_tags_match(client, moderator):
+    mecha = make_tag("Giant robots")
+    make_article("Gundam", author=moderator, summary="Real robot anime.", body="x")
+    make_article("Super", author=moderator, body="x", tags=[mecha])
+
+    assert results(client, "real robot") == ["Gundam"]
+    assert results(client, "giant") == ["Super"]
+
+
+def test_title_hits_rank_above_body_only_hits(client, moderator):
+    make_article("Aaa", author=moderator, body="A harem of sorts.")
+    make_article("Reverse harem", author=moderator, body="One heroine, many suitors.")
+
+    assert results(client, "harem") == ["Reverse harem", "Aaa"]
+
+
+def test_pending_and_deleted_text_is_not_found(client, newbie, moderator):
+    article = make_article("Moe", author=moderator, body="Published words.")
+    edit(article, newbie, body="Published words and quuxpending.")
+    make_article("Waiting", author=newbie, body="quuxpending")
+    gone = make_article("Gone", author=moderator, body="quuxdeleted")
+    gone.is_deleted = True
+    gone.save(update_fields=["is_deleted"])
+
+    assert results(client, "quuxpending") == []
+    assert results(client, "quuxdeleted") == []
+    assert results(client, "published") == ["Moe"]
+
+
+def test_kind_filter(client, moderator):
+    make_article("Harem", author=moderator, body="Many love interests.")
+    make_article("Harem genre", author=moderator, kind="genre", body="Many love interests.")
+
+    assert results(client, "love", kind="genre") == ["Harem genre"]
+    assert results(client, "love", kind="term") == ["Harem"]
+    assert sorted(results(client, "love", kind="nonsense")) == ["Harem", "Harem genre"]
+
+
+def test_tag_filter(client, moderator):
+    romance = make_tag("Romance")
+    make_article("Junai", author=moderator, body="Pure love.", tags=[romance])
+    make_article("Yandere", author=moderator, body="Obsessive love.")
+
+    assert results(client, "love", tag="romance") == ["Junai"]
+    assert sorted(results(client, "love", tag="")) == ["Junai", "Yandere"]
+
+
+def test_snippets_are_escaped_with_only_mark_added(client, moderator):
+    make_article(
+        "Tom and Jerry",
+        author=moderator,
+        body="Write `<script>alert(1)</script>` & then the zanzibar appears, Tom & Jerry.",
+    )
+
+    response = client.get(reverse("search"), {"q": "zanzibar", "fulltext": "1"})
+
+    html = response.content.decode()
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', html, re.S).group(1)
+    assert "<mark>zanzibar</mark>" in snippet
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in snippet
+    assert "Tom &amp; Jerry" in snippet
+    assert re.findall(r"<[^>]+>", snippet) == ["<mark>", "</mark>"]
+    assert "<script>alert" not in html
+
+
+def test_snippet_function_escapes_before_marking():
+    snippet = search_service.snippet('<b>bold</b> & "mark" me', ["mark"])
+
+    assert snippet == "&lt;b&gt;bold&lt;/b&gt; &amp; &quot;<mark>mark</mark>&quot; me"
+
+
+def test_search_page_escapes_the_query(client, db):
+    html = client.get(reverse("search"), {"q": "<img src=x>", "fulltext": "1"}).content.decode()
+
+    assert "<img src=x>" not in html
+    assert "&lt;img src=x&gt;" in html
+
+
+@pytest.mark.parametrize("q", ['"', "-", "or", "-moe", "&|!():*", "'", "a" * 500])
+def test_odd_queries_do_not_break_the_search(client, moderator, q):
+    make_article("Moe", author=moderator)
+
+    response = client.get(reverse("search"), {"q": q, "fulltext": "1"})
+
+    assert response.status_code == 200
+
+
+def test_empty_query_shows_the_form_only(client, db):
+    response = client.get(reverse("search"))
+
+    assert response.status_code == 200
+    assert 'role="search"' in response.content.decode()
+
+
+def test_suggest_returns_published_titles_as_json(client, newbie, moderator):
+    make_article("Netorare", author=moderator, summary="A genre.")
+    make_article("Nekomimi", author=moderator, aliases="Cat ears")
+    make_article("Moe", author=moderator)
+    make_article("Nettle waiting", author=newbie)
+
+    response = client.get(reverse("search_suggest"), {"q": "ne"})
+
+    assert response["Content-Type"] == "application/json"
+    data = response.json()
+    assert [r["title"] for r in data["results"]] == ["Nekomimi", "Netorare"]
+    assert data["results"][1] == {
+        "title": "Netorare",
+        "url": "/wiki/netorare/",
+        "summary": "A genre.",
+    }
+    by_alias = client.get(reverse("search_suggest"), {"q": "cat e"}).json()
+    assert [r["title"] for r in by_alias["results"]] == ["Nekomimi"]
+
+
+def test_suggest_needs_two_characters(client, moderator):
+    make_article("Netorare", author=moderator)
+
+    assert client.get(reverse("search_suggest"), {"q": "n"}).json() == {"results": []}
+    assert client.get(reverse("search_suggest")).json() == {"results": []}
+
+
+# --- PostgreSQL only -------------------------------------------------------------------------
+
+
+@postgres_only
+def test_quoted_phrase_matches_the_phrase_only(client, moderator):
+    make_article("Junai", author=moderator, body="A pure love story.")
+    make_article("Other", author=moderator, body="Love is never pure.")
+
+    assert results(client, '"pure love"') == ["Junai"]
+    assert sorted(results(client, "pure love")) == ["Junai", "Other"]
+
+
+@postgres_only
+def test_minus_word_excludes(client, moderator):
+    make_article("Junai", author=moderator, body="A pure love story.")
+    make_article("Yandere", author=moderator, body="An obsessive love story.")
+
+    assert results(client, "love -obsessive") == ["Junai"]
+
+
+@postgres_only
+def test_or_matches_either_word(client, moderator):
+    make_article("Junai", author=moderator, body="A pure love story.")
+    make_article("Yandere", author=moderator, body="An obsessive crush.")
+    make_article("Moe", author=moderator, body="Affection.")
+
+    assert sorted(results(client, "pure or obsessive")) == ["Junai", "Yandere"]
+    assert results(client, "pure obsessive") == []
+
+
+@postgres_only
+def test_ranking_is_title_then_summary_then_body(client, moderator):
+    make_article("Aaa", author=moderator, summary="Plain.", body="A word about kemonomimi.")
+    make_article("Bbb", author=moderator, summary="Kemonomimi in brief.", body="Plain.")
+    make_article("Kemonomimi girls", author=moderator, summary="Plain.", body="Plain.")
+
+    assert results(client, "kemonomimi") == ["Kemonomimi girls", "Bbb", "Aaa"]
+
+
+@postgres_only
+def test_stemming_finds_other_word_forms(client, moderator):
+    make_article("Isekai", author=moderator, body="The hero is reincarnated.")
+
+    assert results(client, "reincarnation") == ["Isekai"]
+
+
+@postgres_only
+def test_typo_suggests_the_closest_title(client, moderator):
+    make_article("Netorare", author=moderator, aliases="NTR")
+
+    response = client.get(reverse("search"), {"q": "netorere", "fulltext": "1"})
+
+    html = response.content.decode()
+    assert list(response.context["results"].articles) == []
+    assert response.context["results"].suggestion == "Netorare"
+    assert 'Did you mean <a href="/search/?q=Netorare">Netorare</a>?' in html
+
+
+@postgres_only
+def test_typo_suggests_the_closest_alias(client, moderator):
+    make_article("Netorare", author=moderator, aliases="Cuckoldry")
+
+    response = client.get(reverse("search"), {"q": "cuckoldy", "fulltext": "1"})
+
+    assert response.context["results"].suggestion == "Cuckoldry"
+    assert "Did you mean" in response.content.decode()
+
+
+@postgres_only
+def test_no_suggestion_for_hidden_or_unpublished_titles(client, newbie, moderator):
+    make_article("Netorare", author=newbie)
+
+    response = client.get(reverse("search"), {"q": "netorere", "fulltext": "1"})
+
+    assert response.context["results"].suggestion is None
+    assert "Did you mean" not in response.content.decode()
+
+
+@postgres_only
+def test_search_uses_the_gin_index(moderator):
+    for n in range(3):
+        make_article(f"Term {n}", author=moderator, body=f"Body number {n} about love.")
+    with CaptureQueriesContext(connection) as ctx:
+        search_service.search("love", ReaderPrefs())
+    search_sql = [q["sql"] for q in ctx.captured_queries if "@@" in q["sql"]]
+    assert len(search_sql) == 1
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + search_sql[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "wiki_searchentry_document_gin" in plan, plan
+
+
+@postgres_only
+def test_the_gin_index_and_generated_column_exist(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'wiki_searchentry_document_gin'"
+        )
+        (indexdef,) = cursor.fetchone()
+    assert "USING gin (document)" in indexdef
