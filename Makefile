@@ -9,13 +9,14 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 
-.PHONY: help run serve test lint superuser demo clean
+.PHONY: help run serve test lint superuser bench clean
 
 help:
 	@echo "make run        create .venv, install, migrate SQLite, load demo content, serve :8000"
 	@echo "make test       lint, checks, and the test suite on SQLite (and PostgreSQL when it answers)"
 	@echo "make serve      the production path locally (collectstatic + gunicorn, DJANGO_DEBUG=0)"
 	@echo "make superuser  create an administrator account"
+	@echo "make bench      measure render and page times (bench/pages.py)"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "Kotoba needs Python >= 3.12 (python3.13 or python3.12 on PATH, or pyenv's 3.13/3.12); set PYTHON=/path/to/python3.13 to choose one." >&2; exit 1; fi
@@ -67,6 +68,9 @@ test: lint
 	else \
 		echo "PostgreSQL did not answer at $(TEST_DATABASE_URL): skipped the PostgreSQL run (mandatory when CI=true)."; \
 	fi
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) staticfiles node_modules .ruff_cache artifacts

@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
 
 from .models import Notice, User
+
+# What a moderator (staff with the Moderators group's change_user, not a superuser) may change
+# on an account. Everything else (staff and superuser flags, groups, permissions, email,
+# password) is for administrators: otherwise change_user lets a moderator make themselves a
+# superuser, or take over an account by changing its address or password.
+MODERATOR_EDITABLE_FIELDS = ("is_autoconfirmed",)
 
 
 @admin.register(User)
@@ -25,6 +32,32 @@ class KotobaUserAdmin(UserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        # The password row links to the set-password form and shows the hash's summary.
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        fields = {f for _, options in self.get_fieldsets(request, obj) for f in options["fields"]}
+        return sorted(fields - set(MODERATOR_EDITABLE_FIELDS))
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     @admin.display(boolean=True, description="email confirmed")
     def email_confirmed(self, obj):

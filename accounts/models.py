@@ -19,6 +19,12 @@ class KotobaUserManager(UserManager):
     def get_by_natural_key(self, username):
         return self.get(username__iexact=username)
 
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # An administrator made on the command line gave their address to the operator:
+        # they can edit on the site at once instead of waiting for a confirmation mail.
+        extra_fields.setdefault("email_confirmed_at", timezone.now())
+        return super().create_superuser(username, email, password, **extra_fields)
+
 
 class User(AbstractUser):
     email = models.EmailField("email address")
@@ -60,7 +66,11 @@ class User(AbstractUser):
             return True
         cache = getattr(self, "_is_moderator_cache", None)
         if cache is None:
-            cache = self.groups.filter(name=MODERATORS_GROUP).exists()
+            if "groups" in getattr(self, "_prefetched_objects_cache", {}):
+                # Lists prefetch the groups (prefetch_related("author__groups")): no query.
+                cache = any(group.name == MODERATORS_GROUP for group in self.groups.all())
+            else:
+                cache = self.groups.filter(name=MODERATORS_GROUP).exists()
             self._is_moderator_cache = cache
         return cache
 

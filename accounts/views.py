@@ -99,6 +99,7 @@ def profile(request, username):
     contributions = (
         Revision.objects.by_author(person)
         .visible_to(request.user)
+        .filter(article__is_deleted=False)  # deleted articles are gone for everyone
         .select_related("article")
         .order_by("-created_at", "-pk")
     )

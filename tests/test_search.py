@@ -309,11 +309,13 @@ def test_no_suggestion_for_hidden_or_unpublished_titles(client, newbie, moderato
 
 
 @postgres_only
-def test_search_uses_the_gin_index(moderator):
+@pytest.mark.parametrize("q", ["love", "Term 1", '"about love" -hate'])
+def test_search_uses_the_gin_index(moderator, q):
     for n in range(3):
         make_article(f"Term {n}", author=moderator, body=f"Body number {n} about love.")
     with CaptureQueriesContext(connection) as ctx:
-        search_service.search("love", ReaderPrefs())
+        found = search_service.search(q, ReaderPrefs())
+    assert found.articles
     search_sql = [q["sql"] for q in ctx.captured_queries if "@@" in q["sql"]]
     assert len(search_sql) == 1
 

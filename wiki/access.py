@@ -42,6 +42,8 @@ def with_article(queryset=None):
         @wraps(view)
         def wrapper(request, slug, *args, **kwargs):
             slug = unquote(slug)
+            if "\x00" in slug:  # PostgreSQL refuses NUL in a query: no article has one
+                raise Http404("No such article.")
             qs = queryset if queryset is not None else Article.objects.all()
             article = qs.filter(slug=slug).first()
             if article is None:

@@ -113,7 +113,9 @@ def _matches(a: list, b: list, budget: list[int], depth: int = 0) -> list[tuple]
         anchors = _anchors(mid_a, mid_b, unique=True) or _anchors(mid_a, mid_b, unique=False)
         prev_i = prev_j = 0
         for i, j in [*anchors, (len(mid_a), len(mid_b))] if anchors else []:
-            if (i - prev_i) * (j - prev_j) > 1:  # else nothing in the gap can match
+            if i - prev_i == 1 == j - prev_j:  # a common case, kept cheap
+                inner += [(prev_i, prev_j, 1)] if mid_a[prev_i] == mid_b[prev_j] else []
+            elif i > prev_i and j > prev_j:
                 gap = _matches(mid_a[prev_i:i], mid_b[prev_j:j], budget, depth + 1)
                 inner += [(prev_i + x, prev_j + y, size) for x, y, size in gap]
             inner.append((i, j, 1 if i < len(mid_a) else 0))
@@ -363,6 +365,7 @@ def merge_text(base: str, mine: str, theirs: str) -> MergeResult:
     if conflicts:
         return MergeResult(None, conflicts)
     out.extend(b[pos:])
+    m_nl, t_nl = (m_nl if m else b_nl), (t_nl if t else b_nl)  # "" has no opinion on it
     ends = t_nl if m_nl == b_nl else m_nl
     return MergeResult("\n".join(out) + ("\n" if ends and out else ""))
 
@@ -405,8 +408,8 @@ def conflict_html(result: MergeResult, mine: str) -> str:
             parts.append(pre(lines[pos:start], "conflict-context"))
         parts.append(
             '<div class="conflict">'
-            f"<h4>Your version (line {c.start_line})</h4>{pre(c.mine, 'conflict-mine')}"
-            f"<h4>Their version</h4>{pre(c.theirs, 'conflict-theirs')}"
+            f"<h3>Your version (line {c.start_line})</h3>{pre(c.mine, 'conflict-mine')}"
+            f"<h3>Their version</h3>{pre(c.theirs, 'conflict-theirs')}"
             "</div>"
         )
         pos = max(pos, start + len(c.mine))

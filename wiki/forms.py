@@ -22,6 +22,17 @@ def _reject_garbage(value: str, label: str) -> str:
     return value
 
 
+def reject_invalid_utf8(value: str) -> None:
+    """Every text field: bytes that were not UTF-8 arrive as U+FFFD (Django decodes with
+    "replace"); refuse them rather than store the replacement characters."""
+    if isinstance(value, str) and "\ufffd" in value:
+        raise ValidationError(
+            "This contains bytes that are not valid UTF-8 text. "
+            "Retype the marked characters (shown as �).",
+            code="invalid_utf8",
+        )
+
+
 def _taken_message(article: Article, what: str):
     return format_html(
         '{} is already used by the article <a href="{}">{}</a>.',
@@ -92,6 +103,9 @@ class ArticleForm(forms.Form):
             for name in hidden:
                 del self.fields[name]
         self.fields["body"].widget.attrs.update({"rows": 18, "aria-describedby": "body-help"})
+        for form_field in self.fields.values():
+            if isinstance(form_field, forms.CharField):
+                form_field.validators.append(reject_invalid_utf8)
 
     @property
     def article_kind(self) -> str:

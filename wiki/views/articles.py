@@ -116,7 +116,7 @@ def _form_context(form, article=None, **extra):
 def article_create(request):
     refusal = permissions.edit_refusal(request.user)
     kind = request.GET.get("kind")
-    title = request.GET.get("title", "")[:200]
+    title = request.GET.get("title", "").replace("\x00", "")[:200]
     if request.method == "GET" and title:
         existing = find_article_by_name(title)
         if existing is not None and existing.is_published:

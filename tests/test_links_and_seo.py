@@ -1,0 +1,336 @@
+"""Links between articles ("what links here", related terms, comparison tables) and what
+search engines and link previews read (canonical link, meta description, OpenGraph, JSON-LD)."""
+
+import html as htmllib
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import edit, make_article, make_tag
+from wiki.models import Article
+from wiki.moderation import accept_chain
+
+pytestmark = pytest.mark.django_db
+
+MARKER = "Quokkapending"
+
+
+def links_here(client, article):
+    response = client.get(reverse("what_links_here", args=[article.slug]))
+    assert response.status_code == 200
+    return [a.title for a in response.context["page"]]
+
+
+def json_ld(html):
+    """The parsed JSON-LD documents of a page."""
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    return [json.loads(block) for block in blocks]
+
+
+def graph_types(html):
+    (document,) = json_ld(html)
+    assert document["@context"] == "https://schema.org"
+    return {node["@type"]: node for node in document["@graph"]}
+
+
+def head(html):
+    return html[: html.index("</head>")]
+
+
+def meta(html, attribute, name):
+    match = re.search(rf'<meta {attribute}="{re.escape(name)}" content="([^"]*)">', html)
+    return htmllib.unescape(match.group(1)) if match else None
+
+
+# --- what links here -------------------------------------------------------------------------
+
+
+def test_what_links_here_lists_articles_linking_to_it(client, moderator):
+    target = make_article("Tsundere", author=moderator)
+    make_article("Dere types", author=moderator, body="See [[Tsundere]] and [[tsundere|them]].")
+    make_article("Kuudere", author=moderator, body="Unlike a [[Tsundere|tsun]], calm.")
+    make_article("Unrelated", author=moderator, body="No links.")
+
+    assert links_here(client, target) == ["Dere types", "Kuudere"]
+
+
+def test_what_links_here_follows_aliases(client, moderator):
+    target = make_article("Netorare", author=moderator, aliases="NTR")
+    make_article("Genres", author=moderator, body="Also [[NTR]].")
+
+    assert links_here(client, target) == ["Genres"]
+
+
+def test_what_links_here_updates_when_a_revision_is_published(client, moderator):
+    target = make_article("Tsundere", author=moderator)
+    source = make_article("Dere types", author=moderator, body="No link yet.")
+    assert links_here(client, target) == []
+
+    edit(source, moderator, body="Now [[Tsundere]].")
+    assert links_here(client, target) == ["Dere types"]
+
+    edit(source, moderator, body="Link removed.")
+    assert links_here(client, target) == []
+
+
+def test_pending_link_is_not_listed_until_accepted(client, moderator, newbie):
+    target = make_article("Tsundere", author=moderator)
+    source = make_article("Dere types", author=moderator, body="No link yet.")
+
+    outcome = edit(source, newbie, body="Now [[Tsundere]].")
+    assert links_here(client, target) == []
+    make_article("Waiting", author=newbie, body="[[Tsundere]]")
+    assert links_here(client, target) == []
+
+    accept_chain(outcome.revision, moderator=moderator)
+    assert links_here(client, target) == ["Dere types"]
+
+
+def test_link_written_before_the_target_existed_counts_once_it_is_published(client, moderator):
+    make_article("Dere types", author=moderator, body="See [[Yandere]].")
+    target = make_article("Yandere", author=moderator)
+
+    assert links_here(client, target) == ["Dere types"]
+    page = client.get(reverse("article", args=["dere-types"])).content.decode()
+    assert 'href="/wiki/yandere/"' in page
+
+
+def test_deleted_articles_are_not_listed(client, moderator):
+    target = make_article("Tsundere", author=moderator)
+    source = make_article(f"Gone {MARKER}", author=moderator, body="[[Tsundere]]")
+    Article.objects.filter(pk=source.pk).update(is_deleted=True)
+
+    assert links_here(client, target) == []
+
+
+# --- related terms and comparison tables ---------------------------------------------------
+
+
+def test_related_terms_share_the_most_tags(client, moderator):
+    a, b, c = make_tag("A"), make_tag("B"), make_tag("C")
+    term = make_article("Tsundere", author=moderator, tags=[a, b, c])
+    make_article("One shared", author=moderator, tags=[a], summary="One.")
+    make_article("Three shared", author=moderator, tags=[a, b, c])
+    make_article("Two shared", author=moderator, tags=[b, c])
+    make_article("Genre shares all", author=moderator, kind="genre", tags=[a, b, c])
+    make_article("Nothing shared", author=moderator)
+
+    response = client.get(term.get_absolute_url())
+
+    related = [(t.title, t.shared) for t in response.context["related"]]
+    assert related == [("Three shared", 3), ("Two shared", 2), ("One shared", 1)]
+    html = response.content.decode()
+    assert "Related terms" in html
+    assert "One shared</a> — One." in html
+
+
+def test_related_terms_use_published_tags_only(client, moderator, newbie):
+    a = make_tag("A")
+    term = make_article("Tsundere", author=moderator, tags=[a])
+    other = make_article("Other", author=moderator)
+    edit(other, newbie, tags=[a])  # pending
+    make_article("Waiting", author=newbie, tags=[a])
+
+    response = client.get(term.get_absolute_url())
+
+    assert list(response.context["related"]) == []
+    assert "Related terms" not in response.content.decode()
+
+
+def test_related_terms_are_at_most_six(client, moderator):
+    a = make_tag("A")
+    term = make_article("Tsundere", author=moderator, tags=[a])
+    for n in range(8):
+        make_article(f"Other {n}", author=moderator, tags=[a])
+
+    assert len(client.get(term.get_absolute_url()).context["related"]) == 6
+
+
+def test_genre_explainer_shows_its_contrasts_as_a_comparison_table(client, moderator):
+    harem = make_article("Harem", author=moderator, kind="genre", summary="Many suitors.")
+    otome = make_article("Otome", author=moderator, kind="genre", summary="A heroine chooses.")
+    explainer = make_article(
+        "Reverse harem",
+        author=moderator,
+        kind="genre",
+        summary="One heroine, many suitors.",
+        tone="Light",
+        contrasts_with=[harem, otome],
+    )
+
+    response = client.get(explainer.get_absolute_url())
+
+    html = response.content.decode()
+    table = re.search(r'<section class="comparison".*?</section>', html, re.S).group(0)
+    rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    cells = [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)] for r in rows]
+    assert cells[1:] == [["Harem", "Many suitors."], ["Otome", "A heroine chooses."]]
+    assert 'href="/wiki/harem/"' in table
+
+
+def test_terms_show_no_comparison_table(client, moderator):
+    term = make_article("Tsundere", author=moderator)
+
+    assert 'class="comparison"' not in client.get(term.get_absolute_url()).content.decode()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="wiki/views/articles.py article_detail lists revision.contrasts_with.all() "
+    "without excluding deleted or unpublished articles",
+)
+def test_comparison_table_leaves_out_deleted_articles(client, moderator):
+    gone = make_article(f"Gone {MARKER}", author=moderator, kind="genre")
+    explainer = make_article("Harem", author=moderator, kind="genre", contrasts_with=[gone])
+    Article.objects.filter(pk=gone.pk).update(is_deleted=True)
+
+    assert MARKER not in client.get(explainer.get_absolute_url()).content.decode()
+
+
+# --- JSON-LD ---------------------------------------------------------------------------------
+
+
+def test_term_json_ld_is_a_defined_term_in_a_defined_term_set(client, moderator):
+    term = make_article(
+        "Netorare",
+        author=moderator,
+        summary="A story where a partner is taken.",
+        aliases="NTR\nCuckoo story",
+        original_script="寝取られ",
+        tags=[make_tag("Romance")],
+    )
+
+    nodes = graph_types(client.get(term.get_absolute_url()).content.decode())
+
+    node = nodes["DefinedTerm"]
+    assert node["name"] == "Netorare"
+    assert node["description"] == "A story where a partner is taken."
+    assert node["url"] == "http://testserver/wiki/netorare/"
+    assert node["inDefinedTermSet"]["@type"] == "DefinedTermSet"
+    assert node["inDefinedTermSet"]["@id"] == "http://testserver/wiki/"
+    assert node["alternateName"] == ["NTR", "Cuckoo story", "寝取られ"]
+    assert node["keywords"] == "Romance"
+    assert "Article" not in nodes and "FAQPage" not in nodes
+
+
+def test_term_without_aliases_has_no_alternate_name(client, moderator):
+    term = make_article("Moe", author=moderator)
+
+    node = graph_types(client.get(term.get_absolute_url()).content.decode())["DefinedTerm"]
+
+    assert "alternateName" not in node
+
+
+def test_genre_explainer_json_ld_is_an_article(client, moderator):
+    genre = make_article("Isekai", author=moderator, kind="genre", summary="Another world.")
+
+    nodes = graph_types(client.get(genre.get_absolute_url()).content.decode())
+
+    assert set(nodes) == {"Article"}
+    assert nodes["Article"]["headline"] == "Isekai"
+    assert nodes["Article"]["description"] == "Another world."
+    assert nodes["Article"]["datePublished"]
+    assert nodes["Article"]["dateModified"]
+
+
+def test_faq_section_adds_a_faq_page(client, moderator):
+    body = "Intro.\n\n## FAQ\n\n### Is it a genre?\nYes, a *broad* one.\n\n### Why?\nHistory."
+    term = make_article("Isekai", author=moderator, body=body)
+
+    nodes = graph_types(client.get(term.get_absolute_url()).content.decode())
+
+    questions = nodes["FAQPage"]["mainEntity"]
+    assert [(q["@type"], q["name"]) for q in questions] == [
+        ("Question", "Is it a genre?"),
+        ("Question", "Why?"),
+    ]
+    assert questions[0]["acceptedAnswer"] == {"@type": "Answer", "text": "Yes, a broad one."}
+    assert "DefinedTerm" in nodes
+
+
+def test_json_ld_cannot_close_its_script_tag(client, moderator):
+    summary = "</script><script>alert(1)</script> & more"
+    term = make_article("Tricky", author=moderator, summary=summary, aliases="<b>bold</b>")
+
+    html = client.get(term.get_absolute_url()).content.decode()
+
+    assert "<script>alert(1)" not in html
+    node = graph_types(html)["DefinedTerm"]
+    assert node["description"] == summary
+    assert node["alternateName"] == ["<b>bold</b>"]
+
+
+# --- canonical link, description, OpenGraph -------------------------------------------------
+
+
+def test_article_head_has_canonical_description_and_opengraph(client, moderator):
+    term = make_article("Tsundere", author=moderator, summary='Cold, then "warm" & kind.')
+
+    html = client.get(term.get_absolute_url()).content.decode()
+    top = head(html)
+
+    assert '<link rel="canonical" href="http://testserver/wiki/tsundere/">' in top
+    assert meta(top, "name", "description") == 'Cold, then "warm" & kind.'
+    assert meta(top, "property", "og:title") == "Tsundere"
+    assert meta(top, "property", "og:description") == 'Cold, then "warm" & kind.'
+    assert meta(top, "property", "og:url") == "http://testserver/wiki/tsundere/"
+    assert meta(top, "property", "og:type") == "article"
+
+
+def test_canonical_link_uses_the_current_slug_after_a_rename(client, moderator):
+    term = make_article("Tsundere", author=moderator)
+    edit(term, moderator, title="Tsundere character")
+
+    response = client.get("/wiki/tsundere/", follow=True)
+
+    assert response.redirect_chain == [("/wiki/tsundere-character/", 301)]
+    assert '<link rel="canonical" href="http://testserver/wiki/tsundere-character/">' in (
+        response.content.decode()
+    )
+
+
+def test_pending_article_page_has_no_metadata_for_its_author(client, newbie):
+    article = make_article(
+        f"{MARKER} title", author=newbie, summary=f"{MARKER} summary", aliases=f"{MARKER} alias"
+    )
+    client.force_login(newbie)
+
+    html = client.get(article.get_absolute_url()).content.decode()
+    top = head(html)
+
+    assert "Waiting for review" in html
+    assert json_ld(html) == []
+    assert "og:" not in top
+    assert 'rel="canonical"' not in top
+    assert '<meta name="robots" content="noindex">' in top
+
+
+def test_pending_edit_stays_out_of_the_metadata_for_its_author(client, moderator, newbie):
+    term = make_article("Tsundere", author=moderator, summary="Published summary.")
+    edit(
+        term,
+        newbie,
+        title=f"Tsundere {MARKER}",
+        summary=f"{MARKER} summary",
+        aliases=f"{MARKER} alias",
+        body=f"## FAQ\n\n### {MARKER}?\n{MARKER}.",
+    )
+    client.force_login(newbie)
+
+    html = client.get(term.get_absolute_url()).content.decode()
+
+    assert "changes waiting for review" in html
+    assert MARKER not in head(html)
+    assert MARKER not in json.dumps(json_ld(html))
+    assert meta(html, "property", "og:description") == "Published summary."
+
+
+def test_gated_article_keeps_its_metadata(client, moderator):
+    term = make_article("Ecchi", author=moderator, tags=[make_tag("Adult", adult=True)])
+
+    html = client.get(term.get_absolute_url()).content.decode()
+
+    assert "Show the article" in html
+    assert "DefinedTerm" in graph_types(html)
