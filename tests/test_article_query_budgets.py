@@ -5,7 +5,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import edit, make_article, make_tag, make_user
-from wiki.models import Article, Revision
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +37,19 @@ def big(authors):
     tags = [make_tag(f"Tag {n}") for n in range(10)]
     for other in others[:3]:
         edit(other, authors[0], tags=[t.pk for t in tags[:2]])
-    article = make_article(
-        "Big",
-        author=authors[0],
+    article = make_article("Big", author=authors[0], body="First.")
+    for n in range(48):  # short bodies: cheap to save; only the history length matters
+        edit(
+            article,
+            authors[n % len(authors)],
+            edit_summary=f"Edit {n}",
+            is_minor=n % 2 == 0,
+            body=f"Version {n}.",
+        )
+    edit(
+        article,
+        authors[1],
+        edit_summary="Everything at once",
         body=big_body([o.title for o in others]),
         aliases="\n".join(f"Big alias {n}" for n in range(20)),
         original_script="大",
@@ -48,14 +57,6 @@ def big(authors):
         origin_language="Japanese",
         tags=[t.pk for t in tags],
     )
-    for n in range(49):
-        edit(
-            article,
-            authors[n % len(authors)],
-            edit_summary=f"Edit {n}",
-            is_minor=n % 2 == 0,
-            body=article.published_revision.body + f"\n\nMore {n}.",
-        )
     article.refresh_from_db()
     assert article.revisions.count() == 50
     assert article.alias_set.count() == 20
@@ -128,9 +129,3 @@ def test_signed_in_reader_pages_do_not_grow(client, small, big, authors):
         ("/wiki/small/history/", "/wiki/big/history/"),
     ]:
         assert count_queries(client, small_url) == count_queries(client, big_url)
-
-
-def test_big_article_is_what_the_budget_is_measured_on(big):
-    # Guard against the fixture silently shrinking.
-    assert Revision.objects.filter(article=big).count() == 50
-    assert Article.objects.get(pk=big.pk).published_revision.number == 50

@@ -11,8 +11,8 @@ from wiki import moderation
 
 pytestmark = pytest.mark.django_db
 
-PENDING_LIST_MAX = 12
-REVIEW_PAGE_MAX = 16
+PENDING_LIST_MAX = 8
+REVIEW_PAGE_MAX = 14
 
 
 def _count(client, url):

@@ -428,3 +428,35 @@ def test_moderation_services_refuse_non_moderators(service, autoconfirmed, world
     assert ModerationLog.objects.count() == log_before
     world["pending"].refresh_from_db()
     assert world["pending"].status == RevisionStatus.PENDING
+
+
+# --- the admin does not let a moderator raise their own rights --------------------------------
+
+
+def test_a_moderator_cannot_make_themselves_a_superuser_in_the_admin(client, moderator):
+    client.force_login(moderator)
+    client.post(
+        reverse("admin:accounts_user_change", args=[moderator.pk]),
+        {
+            "username": moderator.username,
+            "email": moderator.email,
+            "is_active": "on",
+            "is_staff": "on",
+            "is_superuser": "on",
+            "is_autoconfirmed": "on",
+        },
+    )
+    moderator.refresh_from_db()
+    assert not moderator.is_superuser
+
+
+def test_a_moderator_cannot_change_a_superusers_password(client, moderator):
+    root = make_user("root", trust="moderator", is_superuser=True)
+    client.force_login(moderator)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[root.pk]),
+        {"password1": "Another-long-pass-123", "password2": "Another-long-pass-123"},
+    )
+    assert response.status_code == 403
+    root.refresh_from_db()
+    assert not root.check_password("Another-long-pass-123")

@@ -201,7 +201,9 @@ class RevisionAdmin(admin.ModelAdmin):
 
     def review_view(self, request, pk):
         revision = get_object_or_404(
-            Revision.objects.select_related("article__published_revision", "author", "parent"),
+            Revision.objects.select_related(
+                "article__published_revision__author", "author", "parent"
+            ),
             pk=pk,
         )
         if not self.has_change_permission(request, revision):
@@ -230,7 +232,11 @@ class RevisionAdmin(admin.ModelAdmin):
                 return redirect("admin:wiki_revision_changelist")
             except moderation.ModerationError as exc:
                 form.add_error(None, exc.message)
-        chain = article.revisions.filter(status=RevisionStatus.PENDING).exclude(pk=revision.pk)
+        chain = (
+            article.revisions.filter(status=RevisionStatus.PENDING)
+            .exclude(pk=revision.pk)
+            .select_related("author")
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -416,6 +422,19 @@ class BlockAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("user",) if obj else ()
 
+    def get_form(self, request, obj=None, **kwargs):
+        base = super().get_form(request, obj, **kwargs)
+        moderator = request.user
+
+        class BlockForm(base):
+            def clean_user(self):
+                user = self.cleaned_data["user"]
+                if user.pk == moderator.pk:  # block_user refuses it: say so in the form
+                    raise forms.ValidationError("You cannot block yourself.", code="self_block")
+                return user
+
+        return BlockForm
+
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
@@ -436,6 +455,7 @@ class BlockAdmin(admin.ModelAdmin):
 class BlockedURLAdmin(admin.ModelAdmin):
     list_display = ("pattern", "note", "created_at")
     search_fields = ("pattern", "note")
+    fields = ("pattern", "note")  # created_at is set on save, not typed in
 
 
 @admin.register(ModerationLog)

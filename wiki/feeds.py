@@ -2,6 +2,7 @@
 filtered by reader preferences."""
 
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -90,7 +91,13 @@ class TagFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        """The tag, also under a slug it had before a rename or merge (feed readers keep
+        the old address)."""
+        tag = Tag.objects.filter(slug=slug).first()
+        tag = tag or Tag.objects.filter(old_slugs__old_slug=slug).first()
+        if tag is None:
+            raise Http404("No such tag.")
+        return tag
 
     def title(self, obj):
         return f"Kotoba: articles tagged {obj.name}"

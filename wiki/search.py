@@ -149,7 +149,7 @@ def did_you_mean(query, prefs, kind=None, tag=None) -> str | None:
         .first()
     )
     alias = (
-        Alias.objects.filter(article__published_revision__isnull=False, article__is_deleted=False)
+        Alias.objects.filter(article_id__in=_base(prefs, kind, tag).values("article_id"))
         .annotate(similarity=TrigramSimilarity("name", query))
         .filter(similarity__gt=0.3)
         .order_by("-similarity")

@@ -50,9 +50,10 @@ def tag_detail(request, slug):
     related = (
         Tag.objects.filter(
             revisions__article__published_revision=F("revisions__pk"),
+            revisions__article__is_deleted=False,
             revisions__tags=tag,
         )
-        .exclude(pk=tag.pk)
+        .exclude(pk__in={tag.pk, *prefs.hidden_tag_ids})
         .annotate(shared=Count("revisions", distinct=True))
         .order_by("-shared", "name")[:8]
     )
