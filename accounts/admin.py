@@ -54,6 +54,14 @@ class KotobaUserAdmin(UserAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def save_model(self, request, obj, form, change):
+        granted = change and "is_autoconfirmed" in form.changed_data and obj.is_autoconfirmed
+        super().save_model(request, obj, form, change)
+        if granted:  # through the service, so the grant is in the moderation log
+            from wiki.moderation import grant_autoconfirmed
+
+            grant_autoconfirmed(user=obj, moderator=request.user)
+
     def user_change_password(self, request, id, form_url=""):
         if not request.user.is_superuser:
             raise PermissionDenied

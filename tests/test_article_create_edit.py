@@ -5,8 +5,9 @@ from urllib.parse import quote
 import markdown
 import pytest
 
-from tests.factories import make_article
+from tests.factories import edit, make_article
 from wiki.models import Article, ArticleKind, Revision, SlugRedirect
+from wiki.rendering import render_markdown
 
 pytestmark = pytest.mark.django_db
 
@@ -197,9 +198,7 @@ def test_edit_creates_revision_two_based_on_revision_one(client, autoconfirmed):
     client.force_login(autoconfirmed)
     response = client.post(
         "/wiki/moe/edit/",
-        edit_data(
-            article, body="A longer text.", edit_summary="Expand the text", is_minor="on"
-        ),
+        edit_data(article, body="A longer text.", edit_summary="Expand the text", is_minor="on"),
     )
 
     assert response.status_code == 302
@@ -237,19 +236,38 @@ def test_edit_form_starts_from_the_current_revision(client, autoconfirmed):
     assert article.revisions.count() == 1
 
 
-def test_article_page_serves_the_stored_html_without_rendering(
-    client, autoconfirmed, monkeypatch
-):
+def test_saving_stores_the_html_rendered_from_the_body(client, autoconfirmed):
+    article = make_article("Moe", author=autoconfirmed)
+    client.force_login(autoconfirmed)
+    body = "## Usage\n\nSee [[Kawaii]].[^1]\n\n[^1]: A source."
+    client.post("/wiki/moe/edit/", edit_data(article, body=body))
+
+    revision = article.revisions.get(number=2)
+    assert revision.body_html == render_markdown(body)
+    assert '<h2 id="usage">Usage</h2>' in revision.body_html
+    assert '<section class="references">' in revision.body_html
+
+
+def test_reading_pages_serve_the_stored_html_without_rendering(client, autoconfirmed, monkeypatch):
     article = make_article("Moe", author=autoconfirmed, body="Some *text* [[Moe]][^1]\n\n[^1]: S")
-    stored = article.published_revision.body_html
+    edit(article, autoconfirmed, body="Other *text* [[Kawaii]].")
+    stored = article.revisions.get(number=1).body_html
     assert "<em>text</em>" in stored
 
     forbid_rendering(monkeypatch)
 
-    for url in ("/wiki/moe/", "/wiki/moe/revisions/1/", "/wiki/moe/history/"):
+    for url in (
+        "/wiki/moe/",
+        "/wiki/moe/revisions/1/",
+        "/wiki/moe/history/",
+        "/wiki/moe/diff/1/2/",
+        "/wiki/moe/diff/1/2/?view=side",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
-    assert stored in client.get("/wiki/moe/").content.decode()
+    assert stored in client.get("/wiki/moe/revisions/1/").content.decode()
+    with pytest.raises(AssertionError, match="rendered during a read"):
+        render_markdown("*x*")  # the guard itself works
 
 
 # --- slugs, redirects ---------------------------------------------------------------------

@@ -226,9 +226,7 @@ def raw_post(client, url, fields: dict, raw_field: str, raw: str = "%FF%FE"):
     """POST a form whose `raw_field` holds bytes that are not UTF-8."""
     parts = [f"{quote(k)}={quote(str(v))}" for k, v in fields.items() if k != raw_field]
     parts.append(f"{raw_field}=Typed{raw}text")
-    return client.post(
-        url, data="&".join(parts), content_type="application/x-www-form-urlencoded"
-    )
+    return client.post(url, data="&".join(parts), content_type="application/x-www-form-urlencoded")
 
 
 @pytest.mark.parametrize("field", TEXT_FIELDS)
@@ -293,6 +291,13 @@ def test_odd_article_urls_are_not_found(client, url):
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize("content", ["[[Moe\x00]] text", "x\x00y", "[[\ufffd]]"])
+def test_preview_of_odd_text_is_answered(writer, content):
+    response = writer.post("/markdownx/markdownify/", {"content": content})
+    assert response.status_code == 200
+    assert b"\x00" not in response.content
+
+
 def test_bad_base_revision_is_refused(writer, autoconfirmed):
     article = make_article("Moe", author=autoconfirmed)
     response = writer.post(
@@ -312,3 +317,40 @@ def test_unknown_kind_is_refused(writer):
 def test_unknown_contrast_is_refused(writer):
     response = writer.post("/wiki/new/", new_term(kind="genre", contrasts_with="Nowhere"))
     assert_refused(response, "There is no article called “Nowhere”", "Nowhere")
+
+
+# --- names held by articles readers cannot see --------------------------------------------
+
+
+def test_title_of_a_deleted_article_is_refused_clearly(writer, autoconfirmed):
+    make_article("Moe", author=autoconfirmed)
+    Article.objects.filter(slug="moe").update(is_deleted=True)
+    response = writer.post("/wiki/new/", new_term(title="moe"))
+    html = page(response)
+
+    assert response.status_code == 400
+    assert "This title is already used by a deleted article" in html
+    assert "Someone else saved" not in html
+    assert "My carefully typed text." in html
+    assert Article.objects.count() == 1
+
+
+def test_alias_of_a_deleted_article_is_refused_clearly(writer, autoconfirmed):
+    make_article("Kawaii", author=autoconfirmed, aliases="Cute")
+    Article.objects.filter(slug="kawaii").update(is_deleted=True)
+    response = writer.post("/wiki/new/", new_term(aliases="cute"))
+
+    assert response.status_code == 400
+    assert "The alias “cute” is already used by a deleted article" in page(response)
+    assert Article.objects.count() == 1
+
+
+def test_title_of_an_article_waiting_for_review_is_refused_without_a_dead_link(writer, newbie):
+    make_article("Moe", author=newbie)
+    response = writer.post("/wiki/new/", new_term(title="MOE"))
+    html = response.content.decode()
+
+    assert response.status_code == 400
+    assert "This title is already used by an article waiting for review." in html
+    assert 'href="/wiki/moe/"' not in html
+    assert "My carefully typed text." in html

@@ -118,9 +118,7 @@ def test_page_runs_the_same_queries_for_5_and_40_articles(library, name):
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_stays_within_its_query_budget(
-    client, library, name, django_assert_max_num_queries
-):
+def test_page_stays_within_its_query_budget(client, library, name, django_assert_max_num_queries):
     library.grow_to(12)
     url, params = PAGES[name]
 

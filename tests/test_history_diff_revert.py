@@ -20,8 +20,13 @@ def moe(autoconfirmed, newbie):
     article = make_article(
         "Moe", author=autoconfirmed, body="Moe is a feeling.\n\nIt is warm.\n", aliases="萌え"
     )
-    edit(article, autoconfirmed, body="Moe is a feeling.\n\nIt is very warm.\n", is_minor=True,
-         edit_summary="Typo")
+    edit(
+        article,
+        autoconfirmed,
+        body="Moe is a feeling.\n\nIt is very warm.\n",
+        is_minor=True,
+        edit_summary="Typo",
+    )
     edit(article, mod, body="Moe is an affection.\n", edit_summary="Rewrite")
     article.refresh_from_db()
     return article
@@ -166,7 +171,8 @@ def test_diff_shows_removed_and_added_words_inline_and_side_by_side(client, moe)
     assert "Moe is <del>a feeling.\n\nIt is very warm</del><ins>an affection</ins>." in inline
     assert '<td class="old">Moe is <del>a feeling</del>.</td>' in side
     assert '<td class="new">Moe is <ins>an affection</ins>.</td>' in side
-    assert '<tr class="diff-delete"><td class="ln">3</td><td class="old">It is very warm.</td>' in side
+    assert '<td class="ln">3</td><td class="old">It is very warm.</td>' in side
+    assert '<tr class="diff-delete"><td class="ln">3</td>' in side
 
 
 def test_diff_side_by_side_shows_both_versions(client, moe):
@@ -177,7 +183,7 @@ def test_diff_side_by_side_shows_both_versions(client, moe):
     assert '<table class="diff-side">' in html
     assert '<tr class="diff-change">' in html
     assert "<ins>very </ins>" in html
-    assert '<strong>side by side</strong>' in html
+    assert "<strong>side by side</strong>" in html
 
 
 def test_diff_lists_every_changed_field_old_to_new(client, autoconfirmed):
@@ -304,6 +310,8 @@ def snapshot():
         "/wiki/moe/diff/1/3/",
         "/wiki/moe/compare/?a=1&b=3",
         "/wiki/moe/revert/1/",
+        "/wiki/new/?kind=term&title=Moe",
+        "/wiki/new/?kind=genre&title=Brand+new",
     ],
 )
 def test_get_never_changes_anything(client, moe, moderator, url):

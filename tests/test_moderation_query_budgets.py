@@ -41,9 +41,7 @@ def _pending_list_queries(client, url):
 
 
 @pytest.mark.parametrize("query", ["", "?trust=new", "?trust=autoconfirmed&age=day", "?q=Budget"])
-def test_pending_list_runs_the_same_queries_for_3_or_30_pending_revisions(
-    client, moderator, query
-):
+def test_pending_list_runs_the_same_queries_for_3_or_30_pending_revisions(client, moderator, query):
     client.force_login(moderator)
     url = reverse("admin:wiki_revision_changelist") + query
     _add_pending(moderator, 0, 3)
@@ -53,9 +51,7 @@ def test_pending_list_runs_the_same_queries_for_3_or_30_pending_revisions(
     assert few == many
 
 
-def test_pending_list_stays_within_its_budget(
-    client, moderator, django_assert_max_num_queries
-):
+def test_pending_list_stays_within_its_budget(client, moderator, django_assert_max_num_queries):
     _add_pending(moderator, 0, 30)
     client.force_login(moderator)
     url = reverse("admin:wiki_revision_changelist")
@@ -93,9 +89,7 @@ def _review_page_queries(client, moderator, n):
 
 
 def test_review_page_runs_the_same_queries_for_3_or_30_chained_revisions(client, moderator):
-    assert _review_page_queries(client, moderator, 3) == _review_page_queries(
-        client, moderator, 30
-    )
+    assert _review_page_queries(client, moderator, 3) == _review_page_queries(client, moderator, 30)
 
 
 def test_review_page_stays_within_its_budget(client, moderator, django_assert_max_num_queries):

@@ -79,7 +79,9 @@ ACTIONS = tuple(dict.fromkeys(action for action, _ in MATRIX))
 
 
 def test_the_table_in_the_docstring_is_the_one_tested():
-    doc_rows = [line.strip() for line in __doc__.splitlines() if line.strip().split(" ")[0] in ACTIONS]
+    doc_rows = [
+        line.strip() for line in __doc__.splitlines() if line.strip().split(" ")[0] in ACTIONS
+    ]
     assert [" ".join(r.split()) for r in doc_rows] == [
         " ".join(r.split()) for r in MATRIX_TABLE.strip().splitlines()
     ]
@@ -95,7 +97,9 @@ def world(db, moderator):
     pending_author = make_user("pending-author", trust="new")
     plain = make_article("Plain", author=moderator, body="Plain text.")
     prot_auto = make_article("Half locked", author=moderator, body="Half locked text.")
-    moderation.set_protection(article=prot_auto, level=Protection.AUTOCONFIRMED, moderator=moderator)
+    moderation.set_protection(
+        article=prot_auto, level=Protection.AUTOCONFIRMED, moderator=moderator
+    )
     prot_mod = make_article("Fully locked", author=moderator, body="Fully locked text.")
     moderation.set_protection(article=prot_mod, level=Protection.MODERATORS, moderator=moderator)
     to_review = make_article("Under review", author=moderator, body="Reviewed text.")
@@ -190,7 +194,11 @@ def _act_edit(client, user, article):
         _edit_data(article, body="Changed by the actor."),
     )
     article.refresh_from_db()
-    saved = article.revisions.order_by("-number").first() if article.revisions.count() > before else None
+    saved = (
+        article.revisions.order_by("-number").first()
+        if article.revisions.count() > before
+        else None
+    )
     outcome = _outcome_of_save(response, saved)
     if outcome == "PENDING":
         assert article.published_revision.body != "Changed by the actor."

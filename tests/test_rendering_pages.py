@@ -4,7 +4,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from tests.factories import edit, make_article
 
@@ -61,9 +61,7 @@ class _Inspector(HTMLParser):
 
 def escaped(text: str) -> str:
     """`text` as it appears once escaped (Django escapes quotes, nh3 does not)."""
-    return re.escape(text.replace("<", "&lt;").replace(">", "&gt;")).replace(
-        '"', '(?:"|&quot;)'
-    )
+    return re.escape(text.replace("<", "&lt;").replace(">", "&gt;")).replace('"', '(?:"|&quot;)')
 
 
 def shows(text: str, html: str) -> bool:
@@ -198,7 +196,9 @@ def test_hostile_text_is_inert_in_the_edit_form(client, hostile, autoconfirmed):
 
 def test_raw_html_is_shown_as_text(autoconfirmed):
     article = make_article(
-        "Moe", author=autoconfirmed, body="<b>bold</b> and <i>it</i>\n\n<table><tr><td>x</td></tr></table>"
+        "Moe",
+        author=autoconfirmed,
+        body="<b>bold</b> and <i>it</i>\n\n<table><tr><td>x</td></tr></table>",
     )
     html = article.published_revision.body_html
 
@@ -287,6 +287,12 @@ def test_preview_needs_login_and_renders_nothing_for_anonymous(client, monkeypat
     assert response["Location"].startswith("/accounts/login/")
     assert calls == []
     assert b"secret" not in response.content
+
+
+def test_preview_needs_a_csrf_token(autoconfirmed):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(autoconfirmed)
+    assert client.post("/markdownx/markdownify/", {"content": "x"}).status_code == 403
 
 
 def test_preview_refuses_get(client, autoconfirmed):

@@ -1,8 +1,10 @@
 """Rollback of a user's latest run of edits, and blocks (with reason, expiry, lifting)."""
 
-from datetime import timedelta
+import zoneinfo
+from datetime import datetime, timedelta
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import formats, timezone
 
@@ -285,7 +287,12 @@ def test_blocking_in_the_admin_with_an_expiry(client, moderator, newbie):
     client.force_login(moderator)
     response = client.post(
         reverse("admin:wiki_block_add"),
-        {"user": newbie.pk, "reason": "Spam links", "expires_at_0": "2031-05-01", "expires_at_1": "12:00:00"},
+        {
+            "user": newbie.pk,
+            "reason": "Spam links",
+            "expires_at_0": "2031-05-01",
+            "expires_at_1": "12:00:00",
+        },
     )
     assert response.status_code == 302
     block = Block.objects.get(user=newbie)
@@ -317,3 +324,16 @@ def test_a_moderator_cannot_block_themselves_in_the_admin(client, moderator):
     assert response.status_code == 200
     assert "You cannot block yourself." in response.content.decode()
     assert not Block.objects.exists()
+
+
+@override_settings(TIME_ZONE="Asia/Tokyo")
+def test_the_block_message_gives_the_expiry_in_utc_as_it_says(moderator, newbie):
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    expires = datetime(2031, 5, 1, 12, 0, tzinfo=tokyo)  # what the admin form gives in Tokyo
+    block = moderation.block_user(
+        user=newbie, moderator=moderator, reason="Spam", expires_at=expires
+    )
+    message = Notice.objects.get(user=newbie).message
+    assert "until May 1, 2031, 3 a.m. (UTC)" in message
+    block.refresh_from_db()
+    assert moderation.permissions.block_message(block) == message

@@ -17,8 +17,7 @@ FOUR_LINKS = (
     "<https://three.example/c> and https://four.example/d"
 )
 THREE_LINKS = (
-    "Sources: [one](https://one.example/a), [two](https://two.example/b), "
-    "<https://three.example/c>"
+    "Sources: [one](https://one.example/a), [two](https://two.example/b), <https://three.example/c>"
 )
 
 
@@ -269,3 +268,15 @@ def test_reports_are_rate_limited_with_a_message_and_the_text_kept(client, newbi
     assert "You have sent many reports in the last hour" in response.content.decode()
     assert "The third report, kept." in response.content.decode()
     assert Report.objects.count() == 2
+
+
+# --- known bypasses, kept visible ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["//spam.example/buy", "https:/\\spam.example/buy"])
+def test_a_blocked_domain_cannot_be_smuggled_in_an_odd_url_form(
+    client, autoconfirmed, article, blocklist, url
+):
+    client.force_login(autoconfirmed)
+    response = _post_edit(client, article, f"Moe. See [this]({url}).")
+    assert response.status_code == 400

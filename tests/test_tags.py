@@ -175,10 +175,10 @@ def test_tags_index_groups_by_category_with_published_counts(client, newbie, mod
     response = client.get(reverse("tags"))
 
     assert response.status_code == 200
-    categories = dict(
-        (label, {t.name: t.article_count for t in tags})
+    categories = {
+        label: {t.name: t.article_count for t in tags}
         for label, tags in response.context["categories"]
-    )
+    }
     assert categories["Topics"] == {"Romance": 2}
     assert categories["Media"] == {"Anime": 1}
     assert categories["Content warnings"] == {"Infidelity": 0}

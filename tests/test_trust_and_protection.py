@@ -173,9 +173,7 @@ def test_a_refused_new_user_is_told_the_protection_level(client, newbie, protect
 # --- protection changes are logged -------------------------------------------------------------
 
 
-def test_protection_set_by_the_service_is_logged_and_shown_in_history(
-    client, moderator, protected
-):
+def test_protection_set_by_the_service_is_logged_and_shown_in_history(client, moderator, protected):
     entry = ModerationLog.objects.get(action="protect")
     assert (entry.actor, entry.article) == (moderator, protected)
     assert entry.reason == "Autoconfirmed editors only: Edit war"
@@ -210,7 +208,11 @@ def test_protection_set_in_the_change_form_is_logged(client, moderator):
     article.refresh_from_db()
     assert article.protection == Protection.AUTOCONFIRMED
     entry = ModerationLog.objects.get(action="protect")
-    assert (entry.actor, entry.article, entry.reason) == (moderator, article, "Autoconfirmed editors only")
+    assert (entry.actor, entry.article, entry.reason) == (
+        moderator,
+        article,
+        "Autoconfirmed editors only",
+    )
 
 
 def test_saving_the_change_form_without_changing_protection_logs_nothing(client, moderator):
@@ -232,16 +234,9 @@ def test_lifting_protection_lets_new_users_edit_again(moderator, newbie, protect
     assert ModerationLog.objects.filter(action="protect").count() == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="accounts/admin.py KotobaUserAdmin saves is_autoconfirmed directly: the grant "
-    "is not written to the moderation log (moderation.grant_autoconfirmed is never called)",
-)
 def test_granting_autoconfirmed_in_the_user_admin_is_logged(client, moderator, newbie):
     client.force_login(moderator)
-    client.post(
-        reverse("admin:accounts_user_change", args=[newbie.pk]), {"is_autoconfirmed": "on"}
-    )
+    client.post(reverse("admin:accounts_user_change", args=[newbie.pk]), {"is_autoconfirmed": "on"})
     newbie.refresh_from_db()
     assert newbie.trust_level == TrustLevel.AUTOCONFIRMED
     assert ModerationLog.objects.filter(action="grant", target_user=newbie).exists()

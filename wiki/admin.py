@@ -70,11 +70,17 @@ def trust_q(level: str, prefix: str = "author__") -> Q:
             f"{prefix}accepted_edit_count__gte": settings.KOTOBA_AUTOCONFIRM_EDITS,
         }
     )
+    if not settings.KOTOBA_REQUIRE_CONFIRMED_EMAIL:
+        confirmed = Q(**{f"{prefix}pk__isnull": False})
+    else:  # an email changed after confirming makes the account unconfirmed again
+        confirmed = Q(**{f"{prefix}email_confirmed_at__isnull": False})
     if level == TrustLevel.MODERATOR:
         return moderator
+    if level == TrustLevel.UNCONFIRMED:
+        return ~confirmed & ~moderator
     if level == TrustLevel.AUTOCONFIRMED:
-        return auto & ~moderator
-    return ~auto & ~moderator
+        return confirmed & auto & ~moderator
+    return confirmed & ~auto & ~moderator
 
 
 class TrustFilter(admin.SimpleListFilter):
@@ -83,6 +89,7 @@ class TrustFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
+            (TrustLevel.UNCONFIRMED, "Unconfirmed"),
             (TrustLevel.NEW, "New"),
             (TrustLevel.AUTOCONFIRMED, "Autoconfirmed"),
             (TrustLevel.MODERATOR, "Moderator"),

@@ -1,6 +1,7 @@
 """Who may do what. The code that saves calls these; views only ask them for display."""
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.conf import settings
 from django.utils import formats
@@ -35,7 +36,8 @@ def active_block(user):
 
 def block_message(block) -> str:
     until = (
-        f"until {formats.date_format(block.expires_at, 'DATETIME_FORMAT')} (UTC)"
+        # In UTC, as it says, whatever the timezone the admin form gave the value in.
+        f"until {formats.date_format(block.expires_at.astimezone(UTC), 'DATETIME_FORMAT')} (UTC)"
         if block.expires_at
         else "until a moderator lifts the block"
     )

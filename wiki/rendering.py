@@ -312,4 +312,17 @@ def external_links(text: str) -> list[str]:
     duplicates kept (use ``len(set(...))`` for distinct). Found by rendering, so URLs that the
     sanitizer drops are not counted; bare URLs are matched as ASCII only."""
     parser = _parse(render_markdown(text, resolver=lambda titles: {}))
-    return [u for u in parser.urls if u.lower().startswith(("http://", "https://"))]
+    urls = [_as_browser_reads(u) for u in parser.urls]
+    return [u for u in urls if u.lower().startswith(("http://", "https://"))]
+
+
+def _as_browser_reads(url: str) -> str:
+    """The URL as a browser resolves it: backslashes read as slashes, and a scheme-relative
+    `//host/...` link as https, so odd spellings cannot slip past the spam checks."""
+    url = url.strip().replace("\\", "/")
+    if url.startswith("//"):
+        return "https:" + url
+    scheme, sep, rest = url.partition(":")
+    if sep and scheme.lower() in ("http", "https") and not rest.startswith("//"):
+        return f"{scheme}://{rest.lstrip('/')}"
+    return url

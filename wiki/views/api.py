@@ -18,5 +18,7 @@ def preview(request):
         return HttpResponse(
             '<p class="notice">Preview paused: too many previews in a minute.</p>', status=429
         )
-    html = render_markdown(request.POST.get("content", ""))
+    # NUL can never be saved (the form refuses it) and PostgreSQL refuses it in the
+    # wikilink lookup: show it as U+FFFD, as browsers do.
+    html = render_markdown(request.POST.get("content", "").replace("\x00", "\ufffd"))
     return HttpResponse(html, content_type="text/html; charset=utf-8")
