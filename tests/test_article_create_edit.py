@@ -343,3 +343,42 @@ def test_revisions_are_never_rewritten_by_an_edit(client, autoconfirmed):
 
     first_again = Revision.objects.get(pk=first.pk)
     assert (first_again.body, first_again.body_html) == (first.body, first.body_html)
+
+
+# --- articles readers cannot see ----------------------------------------------------------
+
+
+def test_comparison_box_leaves_out_deleted_articles(client, autoconfirmed):
+    kept = make_article("Netorare", author=autoconfirmed)
+    gone = make_article("Netorase", author=autoconfirmed)
+    make_article("Compared", author=autoconfirmed, kind="genre", contrasts_with=[kept, gone])
+    Article.objects.filter(pk=gone.pk).update(is_deleted=True)
+
+    for url in ("/wiki/compared/", "/wiki/compared/revisions/1/"):
+        html = client.get(url).content.decode()
+        assert '<a href="/wiki/netorare/">Netorare</a>' in html
+        assert "Netorase" not in html
+
+
+def test_author_of_a_rejected_new_article_sees_why_instead_of_an_error(client, newbie, moderator):
+    from wiki.moderation import reject
+
+    article = make_article("Moe", author=newbie, body="My first text.")
+    reject(article.latest_revision, moderator=moderator, reason="Not a real term")
+    client.force_login(newbie)
+
+    response = client.get("/wiki/moe/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "was <strong>not accepted</strong>: Not a real term" in html
+    assert "My first text." in html
+
+    response = client.get("/wiki/moe/edit/")
+    assert response.status_code == 200
+    assert "My first text.</textarea>" in response.content.decode()
+    response = client.post("/wiki/moe/edit/", edit_data(article, body="Second try."))
+    assert response.status_code == 302
+    assert article.revisions.get(number=2).status == "pending"
+
+    client.logout()
+    assert client.get("/wiki/moe/").status_code == 404

@@ -354,3 +354,27 @@ def test_title_of_an_article_waiting_for_review_is_refused_without_a_dead_link(w
     assert "This title is already used by an article waiting for review." in html
     assert 'href="/wiki/moe/"' not in html
     assert "My carefully typed text." in html
+
+
+def test_title_of_a_rejected_article_is_refused_clearly(writer, newbie, moderator):
+    from wiki.moderation import reject
+
+    article = make_article("Moe", author=newbie)
+    reject(article.latest_revision, moderator=moderator, reason="Not a term")
+    response = writer.post("/wiki/new/", new_term(title="Moe"))
+
+    assert response.status_code == 400
+    assert "This title is already used by an article that was not accepted." in page(response)
+
+
+def test_creating_faster_than_the_edit_rate_gets_429_and_keeps_the_text(writer, settings):
+    settings.KOTOBA_EDIT_RATE_AUTOCONFIRMED = 1
+    assert writer.post("/wiki/new/", new_term(title="First")).status_code == 302
+    response = writer.post(
+        "/wiki/new/", new_term(title="Second", aliases="", body="Second text, kept.")
+    )
+
+    assert response.status_code == 429
+    assert "You are saving edits faster than this wiki allows." in page(response)
+    assert "Second text, kept." in page(response)
+    assert Article.objects.count() == 1

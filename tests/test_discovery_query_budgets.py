@@ -25,7 +25,7 @@ PAGES = {
 MAX_QUERIES = {
     "tag page": 5,  # tag, count, page, badges, related tags
     "search results": 5,  # exact matches, entries, articles, badges, the tag filter's list
-    "recent changes": 3,  # count, page, the tag filter's list
+    "recent changes": 4,  # count, page, the moderation log entries, the tag filter's list
     "home page": 7,  # featured, newest and updated (each with badges), top tags
     "tags index": 1,
     "article list": 3,  # count, page, badges

@@ -414,3 +414,28 @@ def test_tag_named_only_in_a_pending_edit_is_not_listed(client, moderator, autoc
 
     for url in (reverse("tags"), reverse("recent"), reverse("sitemap")):
         assert_no_marker(client.get(url))
+
+
+def test_recent_changes_show_moderation_log_entries(client, moderator, newbie):
+    from wiki.moderation import rollback
+
+    article = make_article("Kuudere", author=moderator)
+    pending = edit(article, newbie, body="Calm, then warm.").revision
+    accept_chain(pending, moderator=moderator)
+    edit(article, newbie, body="Vandalised.")
+    rollback(article=article, user=newbie, moderator=moderator)
+
+    html = client.get(reverse("recent")).content.decode()
+
+    assert re.search(r"mod\s+accepted\s+<a[^>]*>revision 2</a>", html)
+    assert re.search(r"mod\s+rolled back", html)
+    assert "edits by newbie" in html
+
+
+def test_moderation_log_entries_respect_the_kind_filter(client, moderator, newbie):
+    article = make_article("Kuudere", author=moderator)
+    accept_chain(edit(article, newbie, body="Calm.").revision, moderator=moderator)
+
+    html = client.get(reverse("recent"), {"kind": "genre"}).content.decode()
+
+    assert "accepted" not in html

@@ -124,12 +124,6 @@ def test_edit_form_creates_unknown_tag_for_autoconfirmed_user(client, autoconfir
     assert tag_names(article.published_revision) == ["Brand new tag"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wiki/models/tags.py Tag.save takes slugify(name) without checking that the slug "
-    "is free: 'Romance!' collides with 'romance', and save_edit reports the IntegrityError as "
-    "'Someone else saved at the same moment'",
-)
 def test_edit_form_creates_a_tag_whose_slug_is_taken(client, autoconfirmed, moderator):
     make_tag("Romance")
     article = make_article("Tsundere", author=moderator)
@@ -381,11 +375,6 @@ def test_rename_to_a_name_whose_slug_is_taken_picks_a_free_slug(client, moderato
     assert client.get("/tags/love/")["Location"] == "/tags/romance-2/"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wiki/admin.py TagAdmin does not validate that the new name is free (name_key is "
-    "not a form field): renaming to another tag's name raises IntegrityError (500)",
-)
 def test_rename_to_another_tags_name_is_refused_in_the_form(client, moderator):
     make_tag("Romance")
     tag = make_tag("Love")

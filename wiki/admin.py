@@ -501,12 +501,34 @@ class TagAliasInline(admin.TabularInline):
     fields = ("name",)
 
 
+class TagAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ("name", "slug", "category", "is_adult", "description", "needs_review")
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        key = name.casefold()
+        other = Tag.objects.filter(name_key=key).exclude(pk=self.instance.pk).first()
+        if other is None:
+            alias = TagAlias.objects.filter(name_key=key).exclude(tag=self.instance.pk).first()
+            other = alias.tag if alias else None
+        if other is not None:
+            raise forms.ValidationError(
+                f"“{name}” is already the tag “{other.name}” (or one of its aliases). "
+                "To combine the two, select both in the tag list and use “Merge”.",
+                code="name_taken",
+            )
+        return name
+
+
 class MergeTagsForm(forms.Form):
     target = forms.ModelChoiceField(queryset=Tag.objects.none(), label="Merge into")
 
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagAdminForm
     list_display = ("name", "slug", "category", "is_adult", "needs_review")
     list_filter = ("category", "is_adult", "needs_review")
     search_fields = ("name", "aliases__name")

@@ -40,6 +40,8 @@ def _taken_message(article: Article, what: str):
             what,
         )
     if not article.is_published:  # readers cannot open it: no link to a 404
+        if article.latest_revision_id is None:
+            return format_html("{} is already used by an article that was not accepted.", what)
         return format_html("{} is already used by an article waiting for review.", what)
     return format_html(
         '{} is already used by the article <a href="{}">{}</a>.',

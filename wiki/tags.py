@@ -11,7 +11,7 @@ def rename_tag(tag: Tag, *, name: str, slug: str | None = None) -> Tag:
     """Rename a tag; its old slug keeps working as a redirect, its old name as an alias."""
     old_slug, old_name = tag.slug, tag.name
     tag.name = name
-    tag.slug = slug or _free_slug(slugify(name, allow_unicode=True) or tag.slug, tag)
+    tag.slug = slug or tag.free_slug(slugify(name, allow_unicode=True) or tag.slug)
     tag.save()
     if tag.slug != old_slug:
         TagSlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"tag": tag})
@@ -22,16 +22,6 @@ def rename_tag(tag: Tag, *, name: str, slug: str | None = None) -> Tag:
         )
     TagAlias.objects.filter(name_key=tag.name_key).delete()
     return tag
-
-
-def _free_slug(base: str, tag: Tag) -> str:
-    """`base`, or `base-2`, `base-3`… if another tag has it already."""
-    taken = Tag.objects.exclude(pk=tag.pk)
-    candidate, n = base, 2
-    while taken.filter(slug=candidate).exists():
-        candidate = f"{base}-{n}"
-        n += 1
-    return candidate
 
 
 @transaction.atomic

@@ -46,12 +46,24 @@ class Tag(models.Model):
         self.name = " ".join(self.name.split())
         self.name_key = self.name.casefold()
         if not self.slug:
-            self.slug = slugify(self.name, allow_unicode=True) or f"tag-{self.name_key}"
+            self.slug = self.free_slug(slugify(self.name, allow_unicode=True) or "tag")
         self.description_html = render_markdown(self.description)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("tag", args=[self.slug])
+
+    def free_slug(self, base: str) -> str:
+        """`base`, or `base-2`, `base-3`… if another tag (or an old tag address) has it."""
+        others = Tag.objects.exclude(pk=self.pk)
+        candidate, n = base, 2
+        while (
+            others.filter(slug=candidate).exists()
+            or TagSlugRedirect.objects.filter(old_slug=candidate).exclude(tag_id=self.pk).exists()
+        ):
+            candidate = f"{base}-{n}"
+            n += 1
+        return candidate
 
     @property
     def is_warning(self) -> bool:

@@ -47,6 +47,13 @@ def article_detail(request, article):
     waiting = revision is None  # only the author or a moderator gets here
     if waiting:
         revision = latest
+    if revision is None:  # every revision was rejected: show the newest, with the reason
+        rejected = article.revisions.select_related("author").first()
+        return render(
+            request,
+            "wiki/revision.html",
+            {"article": article, "revision": rejected, "tags": [], "contrasts": []},
+        )
     pending = (
         latest
         if latest is not None
@@ -63,7 +70,7 @@ def article_detail(request, article):
         "revision": revision,
         "tags": tags,
         "warnings": [tag for tag in tags if tag.is_warning],
-        "contrasts": list(revision.contrasts_with.all()),
+        "contrasts": list(revision.contrasts_with.published()),
         "related": related_terms(article, tags, prefs) if article.kind == ArticleKind.TERM else [],
         "waiting_for_review": waiting,
         "pending_revision": pending,
@@ -128,6 +135,7 @@ def article_create(request):
         data = request.POST.copy()
         data.setdefault("kind", initial["kind"])  # /wiki/new/?kind=genre names the kind
     form = ArticleForm(data, initial=initial, user=request.user)
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
             outcome = save_edit(
@@ -140,10 +148,10 @@ def article_create(request):
             )
         except EditRefused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            status = 429 if exc.code == "rate_limited" else 400
         else:
             _say_saved(request, outcome, created=True)
             return redirect(outcome.revision.article)
-    status = 400 if request.method == "POST" else 200
     return render(
         request,
         "wiki/edit.html",
@@ -157,7 +165,8 @@ def article_create(request):
 @with_article(ARTICLE_QS)
 def article_edit(request, article):
     refusal = permissions.edit_refusal(request.user, article)
-    head = head_revision(article)
+    # A new article whose only revisions were rejected: its author starts from the newest.
+    head = head_revision(article) or article.revisions.order_by("-number").first()
     context = {"refusal": refusal, "head": head}
     if request.method == "GET":
         values = revision_values(head)

@@ -8,7 +8,15 @@ from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 
 from .. import search as search_service
-from ..models import Article, ArticleKind, Revision, Tag, TagCategory, TagSlugRedirect
+from ..models import (
+    Article,
+    ArticleKind,
+    ModerationLog,
+    Revision,
+    Tag,
+    TagCategory,
+    TagSlugRedirect,
+)
 from ..preferences import filter_articles, prefs_for, save_prefs
 
 
@@ -125,13 +133,20 @@ def recent(request):
         revisions = revisions.filter(number=1)
     if request.GET.get("hide_minor"):
         revisions = revisions.filter(is_minor=False)
-    revisions = filter_articles(revisions, prefs_for(request), prefix="article__")
+    prefs = prefs_for(request)
+    revisions = filter_articles(revisions, prefs, prefix="article__")
     page = Paginator(revisions, 50).get_page(request.GET.get("page"))
+    log = ModerationLog.objects.none()
+    if not request.GET.get("new") and not request.GET.get("hide_minor"):
+        log = moderation_activity(
+            revisions, page, prefs=prefs, kind=kind, tag=tag, username=username
+        )
     return render(
         request,
         "wiki/recent.html",
         {
             "page": page,
+            "items": _by_time(page.object_list, log),
             "kind": kind,
             "tag": tag,
             "username": username,
@@ -139,6 +154,43 @@ def recent(request):
             "all_tags": Tag.objects.order_by("name"),
         },
     )
+
+
+RECENT_LOG_ACTIONS = [
+    ModerationLog.Action.ACCEPT,
+    ModerationLog.Action.REVERT,
+    ModerationLog.Action.ROLLBACK,
+]
+
+
+def moderation_activity(revisions, page, *, prefs, kind=None, tag=None, username=""):
+    """Moderation log entries (accepted, reverted, rolled back) in the time span of this page
+    of revisions, so that the pages together show every entry once."""
+    log = ModerationLog.objects.filter(
+        action__in=RECENT_LOG_ACTIONS,
+        article__published_revision__isnull=False,
+        article__is_deleted=False,
+    ).select_related("actor", "article", "revision", "target_user")
+    if kind in ArticleKind.values:
+        log = log.filter(article__kind=kind)
+    if tag is not None:
+        log = log.filter(article__published_revision__tags=tag)
+    if username:
+        log = log.filter(actor__username__iexact=username)
+    log = filter_articles(log, prefs, prefix="article__")
+    rows = list(page.object_list)
+    if page.has_next() and rows:
+        log = log.filter(created_at__gte=rows[-1].created_at)
+    if page.has_previous():
+        newer = revisions.values_list("created_at", flat=True)[page.start_index() - 2]
+        log = log.filter(created_at__lt=newer)
+    return log.order_by("-created_at")[:100]
+
+
+def _by_time(revisions, log) -> list[dict]:
+    items = [{"type": "revision", "at": rev.created_at, "rev": rev} for rev in revisions]
+    items += [{"type": "log", "at": entry.created_at, "entry": entry} for entry in log]
+    return sorted(items, key=lambda item: item["at"], reverse=True)
 
 
 def random_article(request):

@@ -87,7 +87,7 @@ def revision_detail(request, article, number):
             "article": article,
             "revision": revision,
             "tags": list(revision.tags.all()),
-            "contrasts": list(revision.contrasts_with.all()),
+            "contrasts": list(revision.contrasts_with.published()),
             "is_current": revision.pk == article.published_revision_id,
         },
     )
