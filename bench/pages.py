@@ -55,7 +55,7 @@ def main():
     client = Client()
     rows = [
         (
-            "render ~%d KB of Markdown" % (len(body) // 1024),
+            f"render ~{len(body) // 1024} KB of Markdown",
             median_ms(lambda: render_markdown(body)),
         ),
         ("save an edit", median_ms(lambda: edit(article, author, body=body + "\n\nMore."), runs=3)),
