@@ -259,6 +259,7 @@ def what_links_here(request, article):
         Article.objects.published()
         .filter(outgoing_links__target=article)
         .distinct()
+        .with_badges()
         .order_by(Lower("title"))
     )
     page = Paginator(sources, 100).get_page(request.GET.get("page"))
