@@ -358,3 +358,18 @@ def test_post_with_csrf_token_is_accepted(moe, autoconfirmed):
     response = client.post("/wiki/moe/revert/1/", {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert moe.revisions.count() == 4
+
+
+def test_a_revert_is_written_to_the_moderation_log_and_shown_on_the_history(client, autoconfirmed):
+    from wiki.models import ModerationLog
+
+    article = make_article("Moe", author=autoconfirmed, body="First text.")
+    edit(article, autoconfirmed, body="Second text.")
+    client.force_login(autoconfirmed)
+
+    client.post(f"/wiki/{article.slug}/revert/1/")
+
+    entry = ModerationLog.objects.get(action=ModerationLog.Action.REVERT)
+    assert (entry.actor, entry.article, entry.revision.number) == (autoconfirmed, article, 3)
+    history = client.get(f"/wiki/{article.slug}/history/").content.decode()
+    assert re.search(r"trusted\s+reverted\s+revision 3", history)

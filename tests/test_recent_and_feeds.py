@@ -391,27 +391,26 @@ def test_user_filter_does_not_reveal_pending_edits(client, pending_everywhere):
     assert recent_titles(client, user=other.username) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wiki/editing.py save_edit creates new tags (_create_tags) even when the revision "
-    "that names them stays pending (autoconfirmed editor, moderators-only protection)",
-)
-def test_tag_named_only_in_a_pending_edit_is_not_listed(client, moderator, autoconfirmed):
+def test_an_edit_that_will_wait_for_review_cannot_create_tags(client, moderator, autoconfirmed):
     from wiki.editing import head_revision, revision_values, save_edit
+    from wiki.errors import EditRefused
+    from wiki.models import Tag
     from wiki.moderation import set_protection
 
     article = make_article("Tsundere", author=moderator)
     set_protection(article=article, level="moderators", moderator=moderator)
     article.refresh_from_db()
-    outcome = save_edit(
-        author=autoconfirmed,
-        article=article,
-        values=revision_values(head_revision(article)),
-        new_tag_names=[MARKER],
-        check_rate=False,
-    )
-    assert outcome.revision.is_pending
+    with pytest.raises(EditRefused, match="wait for review") as refused:
+        save_edit(
+            author=autoconfirmed,
+            article=article,
+            values=revision_values(head_revision(article)),
+            new_tag_names=[MARKER],
+            check_rate=False,
+        )
 
+    assert refused.value.field == "tags"
+    assert not Tag.objects.filter(name=MARKER).exists()
     for url in (reverse("tags"), reverse("recent"), reverse("sitemap")):
         assert_no_marker(client.get(url))
 

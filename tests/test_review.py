@@ -414,12 +414,6 @@ def test_a_report_is_resolved_in_the_admin_with_a_note_and_logged(mod_client, mo
 # --- known bug, kept visible -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="wiki/views/articles.py article_detail: a new article whose only revision was "
-    "rejected has neither a published nor a latest revision; `revision.tags` on None",
-)
 def test_the_author_of_a_rejected_new_article_gets_a_page_not_an_error(client, moderator, newbie):
     article = make_article("Rejected start", author=newbie)
     moderation.reject(article.latest_revision, moderator=moderator, reason="Not a real term")

@@ -222,10 +222,6 @@ def test_the_edit_rate_is_counted_per_user(client, newbie, article):
     assert _post_edit(client, article, "Someone else's edit.").status_code == 302
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="wiki/views/articles.py article_create answers 400, not 429, when rate limited",
-)
 @override_settings(KOTOBA_EDIT_RATE_NEW=1)
 def test_creating_past_the_edit_rate_gets_429(client, newbie):
     client.force_login(newbie)

@@ -107,6 +107,14 @@ def save_edit(
             "unknown_tag",
             "tags",
         )
+    if new_tag_names and not publishes_now(author, article)[0]:
+        raise EditRefused(
+            "New tags are created only with edits that are published at once, and this edit "
+            "will wait for review. Choose existing tags, or ask a moderator to create: "
+            + ", ".join(new_tag_names),
+            "unknown_tag",
+            "tags",
+        )
     if check_rate and not hit(
         "edit", str(author.pk), limit=permissions.edit_rate_limit(author), window=60
     ):
@@ -130,6 +138,17 @@ def save_edit(
             "Someone else saved at the same moment. Save again: your text is still in the form.",
             "race",
         ) from exc
+
+
+def publishes_now(author, article: Article | None) -> tuple[bool, bool]:
+    """(whether an edit by `author` is accepted at once, whether pending revisions exist).
+    Trusted edits on top of someone's pending revisions wait too, unless by a moderator."""
+    pending_below = article is not None and (
+        article.revisions.filter(status=RevisionStatus.PENDING).exists()
+    )
+    published = article if article is not None and article.is_published else None
+    at_once = permissions.publishes_at_once(author, published)
+    return at_once and (not pending_below or author.is_moderator), pending_below
 
 
 def _create_tags(names, author) -> list:
@@ -194,9 +213,7 @@ def _new_revision(article, parent, author, values, edit_summary, is_minor) -> Re
     latest_number = article.revisions.order_by("-number").values_list("number", flat=True).first()
     number = max(number, (latest_number or 0) + 1)
     size = len(values["body"].encode("utf-8"))
-    pending_below = article.revisions.filter(status=RevisionStatus.PENDING).exists()
-    at_once = permissions.publishes_at_once(author, article if article.is_published else None)
-    accept = at_once and (not pending_below or author.is_moderator)
+    accept, pending_below = publishes_now(author, article)
     revision = Revision.objects.create(
         article=article,
         number=number,
@@ -231,12 +248,22 @@ def _new_revision(article, parent, author, values, edit_summary, is_minor) -> Re
 
 def revert(*, article: Article, number: int, author) -> SaveOutcome:
     """A new revision with revision `number`'s content."""
+    from .models import ModerationLog
+
     old = article.revisions.prefetch_related("contrasts_with", "tags").get(number=number)
     head = head_revision(article)
-    return save_edit(
+    outcome = save_edit(
         author=author,
         article=article,
         values=revision_values(old),
         base_number=head.number if head else None,
         edit_summary=f"Reverted to revision {number}",
     )
+    ModerationLog.objects.create(
+        actor=author,
+        action=ModerationLog.Action.REVERT,
+        article=article,
+        revision=outcome.revision,
+        reason=f"Reverted to revision {number}",
+    )
+    return outcome

@@ -5,7 +5,7 @@ from .models import Alias, Article, normalize_title
 
 def resolve_titles(titles) -> dict[str, str | None]:
     """Map each title (as written) to the slug of the published article it names, or None."""
-    keys = {title: normalize_title(title) for title in titles}
+    keys = {title: normalize_title(title) for title in titles if "\x00" not in title}
     if not keys:
         return {}
     found = dict(

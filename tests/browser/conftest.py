@@ -73,8 +73,8 @@ class PageWatch:
 
     def _failed(self, request):
         failure = request.failure or ""
-        if "ERR_ABORTED" in failure and request.resource_type in ("document", "fetch"):
-            return  # a navigation or a superseded suggestion fetch, cancelled on purpose
+        if "ERR_ABORTED" in failure and request.resource_type in ("document", "fetch", "xhr"):
+            return  # a navigation, a superseded suggestion or a preview cut off by leaving
         self.problems.append(f"request failed: {request.url} ({failure})")
 
     def _request(self, request):

@@ -70,7 +70,7 @@ def article_detail(request, article):
         "revision": revision,
         "tags": tags,
         "warnings": [tag for tag in tags if tag.is_warning],
-        "contrasts": list(revision.contrasts_with.published()),
+        "contrasts": list(revision.contrasts_with.published().select_related("published_revision")),
         "related": related_terms(article, tags, prefs) if article.kind == ArticleKind.TERM else [],
         "waiting_for_review": waiting,
         "pending_revision": pending,
@@ -217,6 +217,7 @@ def _conflict(request, form, article, conflict, context):
     """The form comes back with the user's text, now based on the other person's revision,
     with their change shown as a diff and the clashing parts marked."""
     from .. import diffing
+    from .history import build_diff
 
     data = request.POST.copy()
     base_number = form.cleaned_data["base_revision"]
@@ -227,7 +228,7 @@ def _conflict(request, form, article, conflict, context):
     context.update(
         conflict=conflict,
         conflict_html=diffing.conflict_html(conflict.body_merge, request.POST.get("body", "")),
-        their_diff=diffing.inline_diff(base.body if base else "", conflict.theirs.body),
+        their_change=build_diff(base, conflict.theirs),
         base_number=base_number,
     )
     return render(request, "wiki/edit.html", _form_context(form, article, **context), status=409)

@@ -13,6 +13,7 @@ from ..models import (
     ArticleKind,
     ModerationLog,
     Revision,
+    RevisionStatus,
     Tag,
     TagCategory,
     TagSlugRedirect,
@@ -170,7 +171,8 @@ def moderation_activity(revisions, page, *, prefs, kind=None, tag=None, username
         action__in=RECENT_LOG_ACTIONS,
         article__published_revision__isnull=False,
         article__is_deleted=False,
-    ).select_related("actor", "article", "revision", "target_user")
+    ).exclude(revision__status=RevisionStatus.PENDING)
+    log = log.select_related("actor", "article", "revision", "target_user")
     if kind in ArticleKind.values:
         log = log.filter(article__kind=kind)
     if tag is not None:

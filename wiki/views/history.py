@@ -87,7 +87,9 @@ def revision_detail(request, article, number):
             "article": article,
             "revision": revision,
             "tags": list(revision.tags.all()),
-            "contrasts": list(revision.contrasts_with.published()),
+            "contrasts": list(
+                revision.contrasts_with.published().select_related("published_revision")
+            ),
             "is_current": revision.pk == article.published_revision_id,
         },
     )
