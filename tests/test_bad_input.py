@@ -322,27 +322,43 @@ def test_unknown_contrast_is_refused(writer):
 # --- names held by articles readers cannot see --------------------------------------------
 
 
-def test_title_of_a_deleted_article_is_refused_clearly(writer, autoconfirmed):
-    make_article("Moe", author=autoconfirmed)
-    Article.objects.filter(slug="moe").update(is_deleted=True)
+def test_the_title_of_a_deleted_article_is_free_again(writer, autoconfirmed):
+    old = make_article("Moe", author=autoconfirmed)
+    Article.objects.filter(pk=old.pk).update(is_deleted=True)
+
     response = writer.post("/wiki/new/", new_term(title="moe"))
-    html = page(response)
 
-    assert response.status_code == 400
-    assert "This title is already used by a deleted article" in html
-    assert "Someone else saved" not in html
-    assert "My carefully typed text." in html
-    assert Article.objects.count() == 1
+    assert response.status_code == 302
+    new = Article.objects.get(is_deleted=False, title_key="moe")
+    assert new.pk != old.pk and new.slug == "moe"
+    assert writer.get("/wiki/moe/").context["article"] == new
 
 
-def test_alias_of_a_deleted_article_is_refused_clearly(writer, autoconfirmed):
+def test_the_alias_of_a_deleted_article_is_free_again(writer, autoconfirmed):
     make_article("Kawaii", author=autoconfirmed, aliases="Cute")
     Article.objects.filter(slug="kawaii").update(is_deleted=True)
+
     response = writer.post("/wiki/new/", new_term(aliases="cute"))
 
+    assert response.status_code == 302
+    assert Article.objects.filter(is_deleted=False).count() == 1
+
+
+def test_a_wholly_rejected_new_article_does_not_hold_its_title(
+    client, newbie, moderator, autoconfirmed
+):
+    from wiki.moderation import reject
+
+    rejected = make_article("Dandere", author=newbie, body="Spam.")
+    reject(rejected.latest_revision, moderator=moderator, reason="Spam")
+
+    made = make_article("Dandere", author=autoconfirmed, body="A quiet character.")
+
+    assert made.pk != rejected.pk and made.is_published
+    client.force_login(newbie)
+    response = client.post("/wiki/new/", new_term(title="Dandere", body="Second try."))
     assert response.status_code == 400
-    assert "The alias “cute” is already used by a deleted article" in page(response)
-    assert Article.objects.count() == 1
+    assert "is already used by the article" in page(response)
 
 
 def test_title_of_an_article_waiting_for_review_is_refused_without_a_dead_link(writer, newbie):
@@ -354,17 +370,6 @@ def test_title_of_an_article_waiting_for_review_is_refused_without_a_dead_link(w
     assert "This title is already used by an article waiting for review." in html
     assert 'href="/wiki/moe/"' not in html
     assert "My carefully typed text." in html
-
-
-def test_title_of_a_rejected_article_is_refused_clearly(writer, newbie, moderator):
-    from wiki.moderation import reject
-
-    article = make_article("Moe", author=newbie)
-    reject(article.latest_revision, moderator=moderator, reason="Not a term")
-    response = writer.post("/wiki/new/", new_term(title="Moe"))
-
-    assert response.status_code == 400
-    assert "This title is already used by an article that was not accepted." in page(response)
 
 
 def test_creating_faster_than_the_edit_rate_gets_429_and_keeps_the_text(writer, settings):

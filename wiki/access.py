@@ -45,7 +45,7 @@ def with_article(queryset=None):
             if "\x00" in slug:  # PostgreSQL refuses NUL in a query: no article has one
                 raise Http404("No such article.")
             qs = queryset if queryset is not None else Article.objects.all()
-            article = qs.filter(slug=slug).first()
+            article = qs.filter(slug=slug).order_by("is_deleted", "-pk").first()
             if article is None:
                 moved = _moved_to(slug)
                 if moved is None or not may_view(request.user, moved):

@@ -34,14 +34,7 @@ def reject_invalid_utf8(value: str) -> None:
 
 
 def _taken_message(article: Article, what: str):
-    if article.is_deleted:
-        return format_html(
-            "{} is already used by a deleted article: ask a moderator to restore or rename it.",
-            what,
-        )
     if not article.is_published:  # readers cannot open it: no link to a 404
-        if article.latest_revision_id is None:
-            return format_html("{} is already used by an article that was not accepted.", what)
         return format_html("{} is already used by an article waiting for review.", what)
     return format_html(
         '{} is already used by the article <a href="{}">{}</a>.',
@@ -51,16 +44,12 @@ def _taken_message(article: Article, what: str):
     )
 
 
-def find_article_by_name(
-    name: str, *, exclude: Article | None = None, include_deleted: bool = False
-) -> Article | None:
-    """The article (any status) whose title or published alias is `name`. Titles and aliases
-    stay unique across deleted articles too: pass include_deleted to check a name is free."""
+def find_article_by_name(name: str, *, exclude: Article | None = None) -> Article | None:
+    """The live article (published, or with a revision waiting) whose title or published
+    alias is `name`. Deleted and wholly rejected articles do not hold their names."""
     key = normalize_title(name)
-    found = Article.objects.filter(title_key=key)
-    aliased = Article.objects.filter(alias_set__key=key)
-    if not include_deleted:
-        found, aliased = found.filter(is_deleted=False), aliased.filter(is_deleted=False)
+    found = Article.objects.live().filter(title_key=key)
+    aliased = Article.objects.live().filter(alias_set__key=key)
     if exclude is not None:
         found, aliased = found.exclude(pk=exclude.pk), aliased.exclude(pk=exclude.pk)
     return found.first() or aliased.first()
@@ -133,7 +122,7 @@ class ArticleForm(forms.Form):
             raise ValidationError(
                 "A title needs at least one letter or digit.", code="punctuation_title"
             )
-        other = find_article_by_name(title, exclude=self.article, include_deleted=True)
+        other = find_article_by_name(title, exclude=self.article)
         if other is not None:
             raise ValidationError(_taken_message(other, "This title"), code="title_taken")
         return title
@@ -166,7 +155,7 @@ class ArticleForm(forms.Form):
                 raise ValidationError(
                     f"An alias is longer than 200 characters: “{name[:30]}…”", code="alias_long"
                 )
-            other = find_article_by_name(name, exclude=self.article, include_deleted=True)
+            other = find_article_by_name(name, exclude=self.article)
             if other is not None:
                 raise ValidationError(
                     _taken_message(other, format_html("The alias “{}”", name)), code="alias_taken"

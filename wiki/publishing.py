@@ -18,7 +18,7 @@ def slug_for(title: str, *, article: Article | None = None) -> str:
     base = slugify(title, allow_unicode=True)[:240] or "article"
     if base in RESERVED_SLUGS:
         base = f"{base}-article"
-    taken = Article.objects.exclude(pk=getattr(article, "pk", None))
+    taken = Article.objects.live().exclude(pk=getattr(article, "pk", None))
     candidate, n = base, 2
     while (
         taken.filter(slug=candidate).exists()
@@ -69,6 +69,10 @@ def _turn_red_links_blue(article: Article) -> None:
 
 def _sync_aliases(article: Article, revision: Revision) -> None:
     Alias.objects.filter(article=article).delete()
+    # Deleted articles do not keep their aliases from anyone else.
+    Alias.objects.filter(
+        article__is_deleted=True, key__in=[normalize_title(name) for name in revision.alias_list]
+    ).delete()
     seen = {article.title_key}
     for name in revision.alias_list:
         key = normalize_title(name)

@@ -29,7 +29,16 @@ def normalize_title(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
+# Live: not deleted, and published or with a revision still pending. Titles are unique among these.
+LIVE = models.Q(is_deleted=False) & (
+    models.Q(published_revision__isnull=False) | models.Q(latest_revision__isnull=False)
+)
+
+
 class ArticleQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(LIVE)
+
     def published(self):
         return self.filter(published_revision__isnull=False, is_deleted=False)
 
@@ -65,8 +74,8 @@ class Article(models.Model):
 
     kind = models.CharField(max_length=10, choices=ArticleKind.choices, default=ArticleKind.TERM)
     title = models.CharField(max_length=200)
-    title_key = models.CharField(max_length=200, unique=True, editable=False)
-    slug = models.CharField(max_length=255, unique=True)
+    title_key = models.CharField(max_length=200, db_index=True, editable=False)
+    slug = models.CharField(max_length=255, db_index=True)
     summary = models.CharField(max_length=200, blank=True)
     published_revision = models.ForeignKey(
         "Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -94,6 +103,12 @@ class Article(models.Model):
     class Meta:
         ordering = [Lower("title")]
         indexes = [models.Index(fields=["-updated_at"]), models.Index(fields=["-created_at"])]
+        constraints = [
+            # Titles and slugs are unique among live articles: a deleted article, or a new one
+            # whose every revision was rejected, frees them for someone else.
+            models.UniqueConstraint(fields=["title_key"], condition=LIVE, name="unique_live_title"),
+            models.UniqueConstraint(fields=["slug"], condition=LIVE, name="unique_live_slug"),
+        ]
 
     def __str__(self):
         return self.title
