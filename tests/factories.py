@@ -77,3 +77,25 @@ def edit(article, author, *, base=None, edit_summary="", is_minor=False, **chang
 
 def get_article(title) -> Article:
     return Article.objects.get(title=title)
+
+
+def edit_form_data(article, *, base: int | None = None, **changes) -> dict:
+    """What the edit form posts: revision `base` (default: the newest) as the form shows it,
+    with `changes` applied."""
+    revisions = article.revisions.all()
+    start = revisions.get(number=base) if base else revisions.order_by("-number").first()
+    data = {
+        "title": start.title,
+        "summary": start.summary,
+        "body": start.body,
+        "aliases": start.aliases,
+        "original_script": start.original_script,
+        "reading": start.reading,
+        "origin_language": start.origin_language,
+        "contrasts_with": "\n".join(a.title for a in start.contrasts_with.all()),
+        "tone": start.tone,
+        "tags": ", ".join(t.name for t in start.tags.all()),
+        "edit_summary": "",
+        "base_revision": start.number,
+    }
+    return {**data, **changes}

@@ -5,7 +5,7 @@ from urllib.parse import quote
 import markdown
 import pytest
 
-from tests.factories import edit, make_article
+from tests.factories import edit, edit_form_data, make_article
 from wiki.models import Article, ArticleKind, Revision, SlugRedirect
 from wiki.rendering import render_markdown
 
@@ -30,22 +30,7 @@ def term_data(**overrides):
 
 def edit_data(article, **overrides):
     """What the edit form posts: the head revision's values, changed by `overrides`."""
-    head = article.revisions.order_by("-number").first()
-    data = {
-        "title": head.title,
-        "summary": head.summary,
-        "body": head.body,
-        "aliases": head.aliases,
-        "original_script": head.original_script,
-        "reading": head.reading,
-        "origin_language": head.origin_language,
-        "contrasts_with": "\n".join(a.title for a in head.contrasts_with.all()),
-        "tone": head.tone,
-        "tags": ", ".join(t.name for t in head.tags.all()),
-        "edit_summary": "",
-        "base_revision": head.number,
-    }
-    return {**data, **overrides}
+    return edit_form_data(article, **overrides)
 
 
 def forbid_rendering(monkeypatch):

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from tests.factories import edit, make_article, make_user
+from tests.factories import edit, edit_form_data, make_article, make_user
 from wiki.editing import EditConflict, revision_values, save_edit
 from wiki.errors import EditRefused
 from wiki.models import Article, Revision
@@ -15,20 +15,7 @@ BODY = "Line one.\nLine two.\nLine three.\nLine four.\nLine five.\n"
 
 def form_data(article, base, **changes):
     """What the edit form posts when its user started from revision `base`."""
-    revision = article.revisions.get(number=base)
-    data = {
-        "title": revision.title,
-        "summary": revision.summary,
-        "body": revision.body,
-        "aliases": revision.aliases,
-        "original_script": revision.original_script,
-        "reading": revision.reading,
-        "origin_language": revision.origin_language,
-        "tags": "",
-        "edit_summary": "",
-        "base_revision": base,
-    }
-    return {**data, **changes}
+    return edit_form_data(article, base=base, **{"tags": "", **changes})
 
 
 @pytest.fixture

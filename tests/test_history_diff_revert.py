@@ -373,3 +373,14 @@ def test_a_revert_is_written_to_the_moderation_log_and_shown_on_the_history(clie
     assert (entry.actor, entry.article, entry.revision.number) == (autoconfirmed, article, 3)
     history = client.get(f"/wiki/{article.slug}/history/").content.decode()
     assert re.search(r"trusted\s+reverted\s+revision 3", history)
+
+
+def test_an_old_revision_shows_its_content_warnings_and_a_report_link(client, autoconfirmed):
+    warning = make_tag("Infidelity", category="warning")
+    article = make_article("NTR", author=autoconfirmed, tags=[warning])
+    edit(article, autoconfirmed, body="Changed.")
+
+    html = client.get(f"/wiki/{article.slug}/revisions/1/").content.decode()
+
+    assert re.search(r'class="warning-box".*?infidelity', html, re.S)
+    assert f"/wiki/{article.slug}/report/?revision=1" in html

@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.urls import reverse
 
+from tests import factories
 from tests.factories import edit, make_article, make_tag
 from wiki.models import Article, RevisionStatus, SearchEntry, Tag, TagAlias, TagSlugRedirect
 from wiki.moderation import accept_chain
@@ -21,21 +22,7 @@ def tag_names(revision):
 
 def edit_form_data(article, **changes):
     """The edit form of a term as the browser would post it, with `changes` applied."""
-    head = article.latest_revision
-    data = {
-        "title": head.title,
-        "summary": head.summary,
-        "body": head.body,
-        "aliases": head.aliases,
-        "original_script": head.original_script,
-        "reading": head.reading,
-        "origin_language": head.origin_language,
-        "tags": ", ".join(t.name for t in head.tags.all()),
-        "edit_summary": "Tagging",
-        "base_revision": head.number,
-    }
-    data.update(changes)
-    return data
+    return factories.edit_form_data(article, **{"edit_summary": "Tagging", **changes})
 
 
 # --- versioning and review -----------------------------------------------------------------

@@ -80,13 +80,15 @@ def history(request, article):
 @with_article()
 def revision_detail(request, article, number):
     revision = _visible_revision(request, article, number)
+    tags = list(revision.tags.all())
     return render(
         request,
         "wiki/revision.html",
         {
             "article": article,
             "revision": revision,
-            "tags": list(revision.tags.all()),
+            "tags": tags,
+            "warnings": [tag for tag in tags if tag.is_warning],
             "contrasts": list(
                 revision.contrasts_with.published().select_related("published_revision")
             ),

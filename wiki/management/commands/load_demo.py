@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.groups import ensure_moderators_group
 from wiki.demo import loader
-from wiki.editing import save_edit
+from wiki.editing import TEXT_FIELDS, save_edit
 from wiki.models import Article, Revision, Tag, TagAlias, normalize_title
 
 DEMO_USERS = {
@@ -20,16 +20,7 @@ DEMO_USERS = {
     "editor": {"days": 120, "staff": False, "autoconfirmed": True},
     "newbie": {"days": 1, "staff": False, "autoconfirmed": False},
 }
-FIELDS = (
-    "title",
-    "summary",
-    "body",
-    "aliases",
-    "original_script",
-    "reading",
-    "origin_language",
-    "tone",
-)
+FEATURED = "Isekai vs. portal fantasy"
 
 
 class Command(BaseCommand):
@@ -108,7 +99,7 @@ class Command(BaseCommand):
 
     def _values(self, spec, base=None):
         values = dict(base or {})
-        for name in FIELDS:
+        for name in TEXT_FIELDS:
             if name in spec:
                 value = spec[name]
                 values[name] = (
@@ -188,6 +179,8 @@ class Command(BaseCommand):
                     )
                 )
         self._spread_in_time(revisions)
+        if created:
+            Article.objects.filter(title_key=normalize_title(FEATURED)).update(is_featured=True)
         return created
 
     def _revision_values(self, revision):
