@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from markdownx.fields import MarkdownxFormField
 
-from .models import Alias, Article, ArticleKind, Report, Tag, TagAlias, normalize_title
+from .models import Article, ArticleKind, Report, Tag, TagAlias, normalize_title
 
 MAX_BODY_BYTES = 200 * 1024
 
@@ -233,6 +233,3 @@ class ReportForm(forms.Form):
         help_text="Required for “Other”.",
     )
     revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-
-__all__ = ["Alias", "ArticleForm", "ReportForm", "find_article_by_name"]

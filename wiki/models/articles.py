@@ -132,12 +132,6 @@ class Article(models.Model):
     def is_published(self) -> bool:
         return self.published_revision_id is not None
 
-    @property
-    def has_pending(self) -> bool:
-        return self.latest_revision_id not in (None, self.published_revision_id) and (
-            self.latest_revision.status == RevisionStatus.PENDING
-        )
-
 
 class RevisionQuerySet(models.QuerySet):
     def accepted(self):

@@ -1,7 +1,6 @@
 """Finding articles: tags, search, recent changes, random, reading preferences."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
@@ -232,6 +231,3 @@ def reader_settings(request):
         messages.success(request, "Reading preferences saved.")
         return response
     return render(request, "wiki/reader_settings.html", {"form": form})
-
-
-__all__ = ["get_user_model"]
