@@ -384,3 +384,15 @@ def test_an_old_revision_shows_its_content_warnings_and_a_report_link(client, au
 
     assert re.search(r'class="warning-box".*?infidelity', html, re.S)
     assert f"/wiki/{article.slug}/report/?revision=1" in html
+
+
+def test_a_saved_revision_cannot_be_rewritten(autoconfirmed):
+    article = make_article("Moe", author=autoconfirmed, body="Original.")
+    revision = article.published_revision
+
+    revision.body = "Rewritten history."
+    with pytest.raises(ValueError, match="immutable"):
+        revision.save()
+    with pytest.raises(ValueError, match="immutable"):
+        revision.save(update_fields=["body"])
+    assert Revision.objects.get(pk=revision.pk).body == "Original."

@@ -419,3 +419,15 @@ def test_the_author_of_a_rejected_new_article_gets_a_page_not_an_error(client, m
     moderation.reject(article.latest_revision, moderator=moderator, reason="Not a real term")
     client.force_login(newbie)
     assert client.get(reverse("article", args=[article.slug])).status_code in (200, 404)
+
+
+def test_saving_a_revision_in_the_admin_change_form_changes_nothing(client, moderator, newbie):
+    article = make_article("Moe", author=newbie, body="Pending text.")
+    revision = article.latest_revision
+    client.force_login(moderator)
+
+    response = client.post(reverse("admin:wiki_revision_change", args=[revision.pk]), {})
+
+    assert response.status_code == 302
+    revision.refresh_from_db()
+    assert (revision.status, revision.body) == ("pending", "Pending text.")

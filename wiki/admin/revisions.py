@@ -165,6 +165,9 @@ class RevisionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        """Every field is read-only: revisions change only through the review page."""
+
     def get_urls(self):
         review = self.admin_site.admin_view(self.review_view)
         return [path("<int:pk>/review/", review, name="wiki_revision_review"), *super().get_urls()]

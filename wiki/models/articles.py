@@ -209,8 +209,24 @@ class Revision(models.Model):
             models.Index(fields=["author", "-created_at"]),
         ]
 
+    # After creation only the review decision may change, and body_html may be refreshed from
+    # the same body (red links turning blue); the versioned fields never change.
+    MUTABLE_FIELDS = frozenset(
+        {"status", "reviewed_by", "reviewed_at", "review_reason", "body_html"}
+    )
+
     def __str__(self):
         return f"{self.article.title} · revision {self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            update_fields = kwargs.get("update_fields")
+            if update_fields is None or not set(update_fields) <= self.MUTABLE_FIELDS:
+                raise ValueError(
+                    "Revisions are immutable: save a new revision instead "
+                    f"(only {', '.join(sorted(self.MUTABLE_FIELDS))} may be updated)."
+                )
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("revision", args=[self.article.slug, self.number])
