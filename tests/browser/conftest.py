@@ -158,6 +158,7 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core (installed from npm, injected from disk) and return serious findings."""
     if not AXE.exists():
         pytest.fail(f"axe-core is missing at {AXE}: run `npm install` (make test does)")
+    page.wait_for_load_state("networkidle")  # e.g. the editor's first preview has landed
     page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
