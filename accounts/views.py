@@ -79,6 +79,12 @@ def _safe_next(request) -> str:
     return ""
 
 
+def axes_username(request, credentials) -> str:
+    """The username axes counts failures for: case-folded, as sign-in matches it."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    return username.casefold()
+
+
 def locked_out(request, *args, **kwargs):
     """django-axes calls this when a login is refused during the cool-off (as
     `(request, original_response, credentials)`; neither is needed here)."""
@@ -95,7 +101,9 @@ def locked_out(request, *args, **kwargs):
 def profile(request, username):
     from wiki.models import Revision
 
-    person = get_object_or_404(User, username=username)
+    person = get_object_or_404(User, username__iexact=username)
+    if person.username != username:  # one address per person
+        return redirect("profile", person.username, permanent=True)
     contributions = (
         Revision.objects.by_author(person)
         .visible_to(request.user)

@@ -130,7 +130,7 @@ def test_base_revision_that_does_not_exist_is_refused_with_the_text_kept(client,
     )
 
     assert response.status_code == 400
-    assert "does not exist" in response.content.decode()
+    assert "is not available" in response.content.decode()
     assert "Kept text.</textarea>" in response.content.decode()
     assert article.revisions.count() == 2
 
@@ -266,3 +266,25 @@ def test_database_constraint_holds_under_concurrent_inserts():
 
     assert len(errors) == 1
     assert Revision.objects.filter(article=article, number=2).count() == 1
+
+
+def test_someone_elses_rejected_revision_cannot_be_used_as_a_base(client, article, other):
+    from tests.factories import edit as save
+    from tests.factories import make_user
+    from wiki.moderation import reject
+
+    newbie = make_user("spammer", trust="new")
+    moderator = make_user("moderator2", trust="moderator")
+    rejected = save(article, newbie, body="SECRET-REJECTED-TEXT\n" + BODY).revision
+    reject(rejected, moderator=moderator, reason="No")
+    client.force_login(other)
+
+    response = client.post(
+        f"/wiki/{article.slug}/edit/",
+        form_data(article, 1, base_revision=rejected.number, body="Mine.\n" + BODY),
+    )
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "SECRET-REJECTED-TEXT" not in html
+    assert "Mine." in html

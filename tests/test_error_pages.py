@@ -132,3 +132,13 @@ def test_the_confirmation_requirement_can_be_switched_off(client, unconfirmed, s
     settings.KOTOBA_REQUIRE_CONFIRMED_EMAIL = False
     client.force_login(unconfirmed)
     assert client.get("/wiki/new/").status_code == 200
+
+
+def test_a_form_with_an_expired_token_gets_the_sites_page(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"username": "x"})
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "The form expired" in html and 'class="skip-link"' in html

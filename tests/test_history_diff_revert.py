@@ -396,3 +396,18 @@ def test_a_saved_revision_cannot_be_rewritten(autoconfirmed):
     with pytest.raises(ValueError, match="immutable"):
         revision.save(update_fields=["body"])
     assert Revision.objects.get(pk=revision.pk).body == "Original."
+
+
+def test_a_rejected_revision_cannot_be_reverted_to(client, autoconfirmed, newbie, moderator):
+    from wiki.moderation import reject
+
+    article = make_article("Moe", author=autoconfirmed, body="Good text.")
+    rejected = edit(article, newbie, body="Rejected text.").revision
+    reject(rejected, moderator=moderator, reason="No")
+    client.force_login(newbie)
+
+    assert client.get(f"/wiki/{article.slug}/revert/{rejected.number}/").status_code == 404
+    assert client.post(f"/wiki/{article.slug}/revert/{rejected.number}/").status_code == 404
+    article.refresh_from_db()
+    assert article.published_revision.body == "Good text."
+    assert article.revisions.count() == 2

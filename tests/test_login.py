@@ -141,6 +141,16 @@ def test_the_limit_of_wrong_passwords_locks_the_login_even_with_the_right_passwo
     assert signed_in_user_id(visitor) is None
 
 
+def test_changing_the_case_of_the_username_does_not_escape_the_lockout(visitor, hana):
+    for spelling in ("hana", "Hana", "HANA", "hAnA", "HaNa"):
+        sign_in(visitor, password="wrong-password", username=spelling)
+
+    response = sign_in(visitor, username="HANA")
+
+    assert response.status_code == 429
+    assert signed_in_user_id(visitor) is None
+
+
 def test_the_lockout_message_says_when_to_retry(visitor, hana):
     fail_until_locked(visitor)
     before = timezone.now()

@@ -314,3 +314,12 @@ def test_an_administrator_made_on_the_command_line_can_edit_at_once(client, monk
 
     client.force_login(boss)
     assert client.get("/wiki/new/").status_code == 200
+
+
+def test_a_profile_address_in_another_case_redirects_to_the_canonical_one(client):
+    make_user("Hana")
+
+    response = client.get("/users/hana/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/users/Hana/"

@@ -356,3 +356,14 @@ def test_cookie_with_a_swapped_payload_is_ignored(client, library, adult_article
 
     assert "Junai" in client.get(reverse("browse")).content.decode()
     assert "Show the article" in client.get(adult_article.get_absolute_url()).content.decode()
+
+
+def test_an_adult_articles_revision_page_also_opens_behind_the_notice(client, moderator):
+    adult = make_tag("Sexual themes", category="warning", adult=True)
+    article = make_article("Ecchi", author=moderator, body="Neutral description.", tags=[adult])
+    url = f"/wiki/{article.slug}/revisions/1/"
+
+    html = client.get(url).content.decode()
+    assert "Show the article" in html
+    assert "Neutral description." not in html
+    assert "Neutral description." in client.get(url + "?show=1").content.decode()

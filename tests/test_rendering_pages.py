@@ -339,3 +339,22 @@ def test_preview_rate_limit_is_per_user(client, autoconfirmed, newbie):
 def test_markdownx_upload_view_is_not_mounted(client, autoconfirmed):
     client.force_login(autoconfirmed)
     assert client.post("/markdownx/upload/").status_code == 404
+
+
+def test_a_link_written_while_its_target_was_pending_turns_blue_when_accepted(
+    client, moderator, newbie
+):
+    from wiki.models import Article
+    from wiki.moderation import accept_chain
+
+    source = make_article("Moe", author=moderator, body="Calm at first.")
+    target = make_article("Kuudere", author=newbie)
+    edit(source, moderator, body="See [[Kuudere]].")
+    assert "/wiki/new/?title=Kuudere" in client.get("/wiki/moe/").content.decode()
+
+    accept_chain(target.latest_revision, moderator=moderator)
+
+    html = client.get("/wiki/moe/").content.decode()
+    assert 'href="/wiki/kuudere/"' in html
+    assert "/wiki/new/?title=Kuudere" not in html
+    assert [a.title for a in Article.objects.filter(outgoing_links__target=target)] == ["Moe"]

@@ -431,3 +431,21 @@ def test_saving_a_revision_in_the_admin_change_form_changes_nothing(client, mode
     assert response.status_code == 302
     revision.refresh_from_db()
     assert (revision.status, revision.body) == ("pending", "Pending text.")
+
+
+def test_accepting_a_rename_to_a_title_taken_since_is_refused_with_a_message(
+    client, moderator, newbie, autoconfirmed
+):
+    article = make_article("Moe", author=moderator)
+    rename = edit(article, newbie, title="Bakadere").revision
+    make_article("Bakadere", author=autoconfirmed)
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse("admin:wiki_revision_review", args=[rename.pk]), {"decision": "accept"}
+    )
+
+    assert response.status_code == 200
+    assert "is now used by the article" in response.content.decode()
+    rename.refresh_from_db()
+    assert rename.status == "pending"

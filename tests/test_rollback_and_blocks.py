@@ -337,3 +337,44 @@ def test_the_block_message_gives_the_expiry_in_utc_as_it_says(moderator, newbie)
     assert "until May 1, 2031, 3 a.m. (UTC)" in message
     block.refresh_from_db()
     assert moderation.permissions.block_message(block) == message
+
+
+def test_rolling_back_pending_edits_leaves_another_users_pending_edit_pending(
+    moderator, newbie, vandal, article
+):
+    theirs = edit(article, newbie, body="A fair pending edit.").revision
+    spam = edit(article, vandal, body="Pending vandalism.").revision
+
+    assert moderation.rollback(article=article, user=vandal, moderator=moderator) is None
+
+    theirs.refresh_from_db()
+    spam.refresh_from_db()
+    assert (theirs.status, spam.status) == ("pending", "rejected")
+    article.refresh_from_db()
+    assert article.published_revision.body == "Moe, good words."
+    assert vandal.notices.filter(message__contains="not accepted").exists()
+
+
+def test_an_administrator_cannot_be_blocked(moderator):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser(
+        "root", "root@example.com", "pw-12345678"
+    )
+    with pytest.raises(moderation.ModerationError, match="Administrators cannot be blocked"):
+        moderation.block_user(user=admin_user, moderator=moderator, reason="Because")
+
+
+def test_a_user_blocked_while_editing_gets_their_text_back(client, moderator, article):
+    from tests.factories import edit_form_data
+
+    editor = make_user("typist", trust="autoconfirmed")
+    client.force_login(editor)
+    data = edit_form_data(article, body="A long careful paragraph.")
+    moderation.block_user(user=editor, moderator=moderator, reason="Edit war")
+
+    response = client.post(f"/wiki/{article.slug}/edit/", data)
+
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Edit war" in html and "A long careful paragraph." in html

@@ -278,25 +278,84 @@ def test_stemming_finds_other_word_forms(client, moderator):
 
 
 @postgres_only
-def test_typo_suggests_the_closest_title(client, moderator):
-    make_article("Netorare", author=moderator, aliases="NTR")
+def test_a_typo_in_a_title_finds_the_article_and_says_did_you_mean(client, moderator):
+    make_article("Netorare", author=moderator, aliases="NTR", summary="A <b>genre</b>.")
 
     response = client.get(reverse("search"), {"q": "netorere", "fulltext": "1"})
 
     html = response.content.decode()
-    assert list(response.context["results"].articles) == []
+    assert [e.article.title for e in response.context["results"].articles] == ["Netorare"]
     assert response.context["results"].suggestion == "Netorare"
     assert 'Did you mean <a href="/search/?q=Netorare">Netorare</a>?' in html
+    assert "1 result for" in html
+    assert "A &lt;b&gt;genre&lt;/b&gt;." in html
 
 
 @postgres_only
-def test_typo_suggests_the_closest_alias(client, moderator):
-    make_article("Netorare", author=moderator, aliases="Cuckoldry")
+def test_a_typo_in_an_alias_finds_the_article_and_suggests_the_alias(client, moderator):
+    make_article("Netorare", author=moderator, aliases="NTR\nCuckoldry")
 
     response = client.get(reverse("search"), {"q": "cuckoldy", "fulltext": "1"})
 
+    assert [e.article.title for e in response.context["results"].articles] == ["Netorare"]
     assert response.context["results"].suggestion == "Cuckoldry"
     assert "Did you mean" in response.content.decode()
+
+
+@postgres_only
+def test_typo_results_are_closest_first(client, moderator):
+    make_article("Netorase", author=moderator)
+    make_article("Netorare", author=moderator)
+
+    assert results(client, "netorarre")[:2] == ["Netorare", "Netorase"]
+
+
+@postgres_only
+def test_typo_results_keep_the_kind_and_tag_filters(client, moderator):
+    romance = make_tag("Romance")
+    make_article("Netorare", author=moderator, kind="genre", tags=[romance])
+
+    assert results(client, "netorere", kind="genre") == ["Netorare"]
+    assert results(client, "netorere", kind="term") == []
+    assert results(client, "netorere", tag="romance") == ["Netorare"]
+    assert results(client, "netorere", tag=make_tag("Comedy").slug) == []
+
+
+@postgres_only
+def test_typo_results_leave_out_hidden_tags(client, moderator):
+    lewd = make_tag("Lewd")
+    make_article("Netorare", author=moderator, tags=[lewd])
+    client.post(reverse("reader_settings"), {"hidden_tags": [lewd.pk]})
+
+    response = client.get(reverse("search"), {"q": "netorere", "fulltext": "1"})
+
+    assert list(response.context["results"].articles) == []
+    assert response.context["results"].suggestion is None
+
+
+@postgres_only
+def test_a_query_close_to_nothing_finds_nothing(client, moderator):
+    make_article("Netorare", author=moderator)
+
+    response = client.get(reverse("search"), {"q": "kemonomimi", "fulltext": "1"})
+
+    assert list(response.context["results"].articles) == []
+    assert response.context["results"].suggestion is None
+
+
+@postgres_only
+def test_typo_search_runs_the_same_queries_for_1_and_20_close_titles(client, moderator):
+    make_article("Netorare 0", author=moderator, aliases="NTR")
+    client.get(reverse("search"), {"q": "netorere", "fulltext": "1"})  # warm up
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("search"), {"q": "netorere", "fulltext": "1"})
+    for i in range(1, 20):
+        make_article(f"Netorare {i}", author=moderator, aliases=f"NTR {i}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("search"), {"q": "netorere", "fulltext": "1"})
+
+    assert len(response.context["results"].articles) == 20
+    assert len(few.captured_queries) == len(many.captured_queries)
 
 
 @postgres_only

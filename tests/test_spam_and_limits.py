@@ -149,6 +149,38 @@ def test_a_blocked_url_is_refused_with_the_url_in_the_message_and_the_text_kept(
 
 
 @pytest.mark.parametrize(
+    "url",
+    [
+        "https://spam.example./buy",
+        "https://sp%61m.example/",
+        "https://ｓｐａｍ.example/",
+        "http://spam。example/",
+    ],
+    ids=["trailing-dot", "percent-encoded", "fullwidth", "ideographic-full-stop"],
+)
+def test_a_blocked_domain_spelled_the_way_browsers_still_read_it_is_refused(
+    client, autoconfirmed, article, blocklist, url
+):
+    client.force_login(autoconfirmed)
+    body = f"Moe is affection. See [this]({url})."
+    response = _post_edit(client, article, body)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert html.escape(url) in page.split("does not accept")[1][:300]
+    assert _text_kept(response, body)
+    assert article.revisions.count() == 1
+
+
+def test_a_regex_pattern_matches_the_url_with_its_host_as_browsers_read_it(
+    client, autoconfirmed, article
+):
+    BlockedURL.objects.create(pattern=r"re:^https://spam\.example/")
+    client.force_login(autoconfirmed)
+    response = _post_edit(client, article, "See <https://SP%41M.example./buy>.")
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
     "url", ["https://notspam.example/", "https://spam.example.org/", "https://ok.example/casino/"]
 )
 def test_similar_urls_are_not_blocked(client, autoconfirmed, article, blocklist, url):

@@ -7,6 +7,7 @@ so every rule about who may save what is enforced here, whatever view or command
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.ratelimit import hit
@@ -180,13 +181,20 @@ def _edit(author, mine, article, base_number, edit_summary, is_minor) -> SaveOut
     head = head_revision(article)
     merged_with = None
     if base_number is not None and head is not None and base_number != head.number:
+        # The form may only start from a revision the editor could have been shown: never
+        # someone else's rejected text, never a number above the head.
         base = (
             article.revisions.prefetch_related("contrasts_with", "tags")
-            .filter(number=base_number)
+            .filter(number=base_number, number__lte=head.number)
+            .exclude(Q(status=RevisionStatus.REJECTED) & ~Q(author=author))
             .first()
         )
         if base is None:
-            raise EditRefused("The revision you started from does not exist.", "bad_base")
+            raise EditRefused(
+                "The revision you started from is not available. Reload the edit page and "
+                "apply your changes again: your text is still in the form.",
+                "bad_base",
+            )
         mine, merged_with = _merge(base, mine, head)
     spam.check(author, added_text=mine["body"], previous_text=head.body if head else "")
     revision = _new_revision(article, head, author, mine, edit_summary, is_minor)
@@ -247,10 +255,17 @@ def _new_revision(article, parent, author, values, edit_summary, is_minor) -> Re
 
 
 def revert(*, article: Article, number: int, author) -> SaveOutcome:
-    """A new revision with revision `number`'s content."""
+    """A new revision with revision `number`'s content. Only accepted revisions can be
+    reverted to: rejected or pending text never comes back this way."""
     from .models import ModerationLog
 
-    old = article.revisions.prefetch_related("contrasts_with", "tags").get(number=number)
+    old = (
+        article.revisions.prefetch_related("contrasts_with", "tags")
+        .filter(number=number, status=RevisionStatus.ACCEPTED)
+        .first()
+    )
+    if old is None:
+        raise EditRefused(f"Revision {number} was never accepted: it cannot be reverted to.")
     head = head_revision(article)
     outcome = save_edit(
         author=author,
@@ -259,11 +274,12 @@ def revert(*, article: Article, number: int, author) -> SaveOutcome:
         base_number=head.number if head else None,
         edit_summary=f"Reverted to revision {number}",
     )
-    ModerationLog.objects.create(
-        actor=author,
-        action=ModerationLog.Action.REVERT,
-        article=article,
-        revision=outcome.revision,
-        reason=f"Reverted to revision {number}",
-    )
+    if outcome.published:  # a pending revert is logged when a moderator accepts it
+        ModerationLog.objects.create(
+            actor=author,
+            action=ModerationLog.Action.REVERT,
+            article=article,
+            revision=outcome.revision,
+            reason=f"Reverted to revision {number}",
+        )
     return outcome

@@ -3,6 +3,8 @@
 Each runs in one transaction, writes the moderation log and tells the people concerned.
 """
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -18,6 +20,7 @@ from .models import Article, Block, ModerationLog, Report, Revision, RevisionSta
 from .publishing import publish
 
 Action = ModerationLog.Action
+logger = logging.getLogger(__name__)
 
 
 class ModerationError(Exception):
@@ -32,7 +35,10 @@ def notify(user, message: str, url: str = "") -> None:
         return
     Notice.objects.create(user=user, message=message, url=url)
     if user.email:
-        send_mail("Kotoba: " + message[:60], f"{message}\n\n{url}".strip(), None, [user.email])
+        try:
+            send_mail("Kotoba: " + message[:60], f"{message}\n\n{url}".strip(), None, [user.email])
+        except Exception:  # the notice is saved; a mail outage must not undo the decision
+            logger.exception("Could not mail %s about: %s", user.email, message)
 
 
 def _require_moderator(user):
@@ -76,6 +82,7 @@ def accept_chain(revision: Revision, *, moderator, reason: str = "", implicit=Fa
                     accepted_edit_count=F("accepted_edit_count") + 1
                 )
         revision.article = article
+        _check_names_free(article, revision)
         publish(revision)
         for rev in accepted:
             ModerationLog.objects.create(
@@ -93,6 +100,19 @@ def accept_chain(revision: Revision, *, moderator, reason: str = "", implicit=Fa
                     rev.get_absolute_url(),
                 )
     return accepted
+
+
+def _check_names_free(article: Article, revision: Revision) -> None:
+    """A pending title or alias may have been taken by another article since it was saved."""
+    from .forms import find_article_by_name
+
+    for name in [revision.title, *revision.alias_list]:
+        other = find_article_by_name(name, exclude=article)
+        if other is not None:
+            raise ModerationError(
+                f"“{name}” is now used by the article “{other.title}”. Reject this revision "
+                "with that reason, or edit the article to choose another name first."
+            )
 
 
 def reject(revision: Revision, *, moderator, reason: str) -> list:
@@ -161,13 +181,25 @@ def rollback(*, article: Article, user, moderator, reason: str = ""):
                 f"Every revision is by {user.username}: there is nothing to roll back to."
             )
         target = revisions[len(run)]
-        now = timezone.now()
-        for rev in run:
-            if rev.status == RevisionStatus.PENDING:
-                rev.status = RevisionStatus.REJECTED
-                rev.reviewed_by, rev.reviewed_at = moderator, now
-                rev.review_reason = "Rolled back"
-                rev.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+        pending = [rev for rev in run if rev.status == RevisionStatus.PENDING]
+        if pending:  # rejects these and tells their author why
+            reject(
+                pending[-1],
+                moderator=moderator,
+                reason="Rolled back" + (f": {reason}" if reason else ""),
+            )
+        if len(pending) == len(run):
+            # Nothing of theirs was published: rejecting is the whole rollback. No new
+            # revision, so nobody else's pending edit gets accepted along the way.
+            ModerationLog.objects.create(
+                actor=moderator,
+                action=Action.ROLLBACK,
+                article=article,
+                revision=run[0],
+                target_user=user,
+                reason=reason or f"{len(run)} pending revision(s) by {user.username}",
+            )
+            return None
         target = Revision.objects.prefetch_related("contrasts_with", "tags").get(pk=target.pk)
         # Build on the current head (the run's accepted revisions are still there): starting
         # from `target` would make save_edit merge the run's changes back in.
@@ -218,6 +250,8 @@ def block_user(*, user, moderator, reason: str, expires_at=None) -> Block:
         raise ModerationError("Give a reason: the user is told it.")
     if user.pk == moderator.pk:
         raise ModerationError("You cannot block yourself.")
+    if user.is_superuser:
+        raise ModerationError("Administrators cannot be blocked; ask another administrator.")
     block = Block.objects.create(
         user=user, reason=reason, expires_at=expires_at, created_by=moderator
     )

@@ -88,10 +88,11 @@ def _sync_links(article: Article, revision: Revision) -> None:
     keys.discard(article.title_key)
     if not keys:
         return
-    targets = dict(Article.objects.filter(title_key__in=keys).values_list("title_key", "pk"))
-    for key, pk in Alias.objects.filter(key__in=keys - targets.keys()).values_list(
-        "key", "article_id"
-    ):
+    published = Article.objects.published()
+    targets = dict(published.filter(title_key__in=keys).values_list("title_key", "pk"))
+    for key, pk in Alias.objects.filter(
+        key__in=keys - targets.keys(), article__in=published
+    ).values_list("key", "article_id"):
         targets[key] = pk
     Link.objects.bulk_create(
         [Link(source=article, target_key=key, target_id=targets.get(key)) for key in sorted(keys)]

@@ -1,7 +1,8 @@
 """Search over published articles.
 
 PostgreSQL: a weighted full-text search on SearchEntry's generated `document` column (GIN
-index), websearch syntax, ranking, escaped highlighted snippets, and trigram "did you mean".
+index), websearch syntax, ranking, escaped highlighted snippets; when that finds nothing,
+titles and aliases close to the query by trigram similarity, with a "did you mean" line.
 SQLite: substring matching on the same rows, title and alias matches ranked first.
 """
 
@@ -14,17 +15,20 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVectorField,
+    TrigramSimilarity,
+    TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Prefetch, Q, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Replace
+from django.db.models.functions import Greatest, Replace
 
 from .models import Alias, Article, SearchEntry, normalize_title
 from .preferences import ReaderPrefs
 
 CONFIG = "english"
 START, STOP, LT = "\x02", "\x03", "\x01"
+TYPO_SIMILARITY = 0.3
 
 
 @dataclass
@@ -100,11 +104,11 @@ def search(query: str, prefs: ReaderPrefs, *, kind=None, tag=None, limit=50) -> 
     )
     exact = Q(pk__in=exact_ids)
     if uses_postgres():
-        return _search_postgres(query, entries, exact, prefs, kind, tag, limit)
+        return _search_postgres(query, entries, exact, limit)
     return _search_sqlite(query, entries, exact, limit)
 
 
-def _search_postgres(query, entries, exact, prefs, kind, tag, limit) -> SearchResults:
+def _search_postgres(query, entries, exact, limit) -> SearchResults:
     search_query = SearchQuery(query, search_type="websearch", config=CONFIG)
     document = RawSQL('"wiki_searchentry"."document"', [], output_field=SearchVectorField())
     rows = list(
@@ -126,38 +130,42 @@ def _search_postgres(query, entries, exact, prefs, kind, tag, limit) -> SearchRe
         )
         .order_by("-exact", "-rank", "title")[:limit]
     )
+    if not rows:
+        return _search_typos(query, entries, limit)
     for row in rows:
         row.snippet = _mark(html.escape((row.headline or row.summary).replace(LT, "<")))
+    return SearchResults(query, rows)
+
+
+def _search_typos(query, entries, limit) -> SearchResults:
+    """When the full-text search finds nothing: the entries whose title or an alias is close
+    to the query by trigram similarity, closest first, and the closest title or alias as a
+    "did you mean" line. One query (plus the article prefetch), whatever the results."""
+    closest_alias = (
+        Alias.objects.filter(article_id=OuterRef("article_id"))
+        .annotate(similarity=TrigramWordSimilarity(query, "name"))
+        .order_by("-similarity", "name")
+        .values("name")[:1]
+    )
+    rows = list(
+        entries.annotate(
+            title_similarity=TrigramSimilarity("title", query),
+            alias_similarity=TrigramWordSimilarity(query, "aliases"),
+            similarity=Greatest("title_similarity", "alias_similarity"),
+            closest_alias=Subquery(closest_alias),
+        )
+        .filter(similarity__gt=TYPO_SIMILARITY)
+        .order_by("-similarity", "title")[:limit]
+    )
+    for row in rows:
+        row.snippet = html.escape(row.summary)
     suggestion = None
-    if not rows:
-        suggestion = did_you_mean(query, prefs, kind, tag)
+    if rows:
+        best = rows[0]
+        suggestion = best.title
+        if best.alias_similarity > best.title_similarity and best.closest_alias:
+            suggestion = best.closest_alias
     return SearchResults(query, rows, suggestion)
-
-
-def did_you_mean(query, prefs, kind=None, tag=None) -> str | None:
-    """The closest published title or alias by trigram similarity (PostgreSQL only)."""
-    if not uses_postgres():
-        return None
-    from django.contrib.postgres.search import TrigramSimilarity
-
-    entry = (
-        _base(prefs, kind, tag)
-        .annotate(similarity=TrigramSimilarity("title", query))
-        .filter(similarity__gt=0.3)
-        .order_by("-similarity")
-        .values_list("title", "similarity")
-        .first()
-    )
-    alias = (
-        Alias.objects.filter(article_id__in=_base(prefs, kind, tag).values("article_id"))
-        .annotate(similarity=TrigramSimilarity("name", query))
-        .filter(similarity__gt=0.3)
-        .order_by("-similarity")
-        .values_list("name", "similarity")
-        .first()
-    )
-    best = max([c for c in (entry, alias) if c], key=lambda c: c[1], default=None)
-    return best[0] if best else None
 
 
 def _search_sqlite(query, entries, exact, limit) -> SearchResults:

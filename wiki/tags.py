@@ -1,14 +1,17 @@
 """Tag services: rename (old slug redirects) and merge."""
 
+from collections import defaultdict
+
 from django.db import transaction
 from django.utils.text import slugify
 
-from .models import SearchEntry, Tag, TagAlias, TagSlugRedirect
+from .models import ModerationLog, SearchEntry, Tag, TagAlias, TagSlugRedirect
 
 
 @transaction.atomic
-def rename_tag(tag: Tag, *, name: str, slug: str | None = None) -> Tag:
-    """Rename a tag; its old slug keeps working as a redirect, its old name as an alias."""
+def rename_tag(tag: Tag, *, name: str, slug: str | None = None, actor=None) -> Tag:
+    """Rename a tag; its old slug keeps working as a redirect, its old name as an alias.
+    Given an `actor`, the rename is written to the moderation log."""
     old_slug, old_name = tag.slug, tag.name
     tag.name = name
     tag.slug = slug or tag.free_slug(slugify(name, allow_unicode=True) or tag.slug)
@@ -21,13 +24,23 @@ def rename_tag(tag: Tag, *, name: str, slug: str | None = None) -> Tag:
             name_key=old_name.casefold(), defaults={"tag": tag, "name": old_name}
         )
     TagAlias.objects.filter(name_key=tag.name_key).delete()
+    if tag.name != old_name:
+        _refresh_search_tags(tag.revisions.values("pk"))
+    if actor is not None:
+        reason = (
+            f"Renamed “{old_name}” to “{tag.name}”"
+            if tag.name != old_name
+            else f"Moved “{tag.name}” from /tags/{old_slug}/ to /tags/{tag.slug}/"
+        )
+        ModerationLog.objects.create(actor=actor, action=ModerationLog.Action.TAG, reason=reason)
     return tag
 
 
 @transaction.atomic
-def merge_tags(source: Tag, *, into: Tag) -> Tag:
+def merge_tags(source: Tag, *, into: Tag, actor=None) -> Tag:
     """Fold `source` into `into`: every revision that had it has `into`; its name becomes an
-    alias and its slug a redirect; then it is deleted."""
+    alias and its slug a redirect; then it is deleted. Given an `actor`, the merge is written
+    to the moderation log."""
     if source.pk == into.pk:
         return into
     Through = Tag.revisions.through
@@ -53,9 +66,32 @@ def merge_tags(source: Tag, *, into: Tag) -> Tag:
         name_key=old_name.casefold(), defaults={"tag": into, "name": old_name}
     )
     TagSlugRedirect.objects.get_or_create(old_slug=old_slug, defaults={"tag": into})
-    for entry in SearchEntry.objects.filter(article__published_revision__in=revision_ids):
-        entry.tags = " ".join(
-            t.name for t in Tag.objects.filter(revisions=entry.article.published_revision_id)
+    _refresh_search_tags(revision_ids)
+    if actor is not None:
+        ModerationLog.objects.create(
+            actor=actor,
+            action=ModerationLog.Action.TAG,
+            reason=f"Merged “{old_name}” into “{into.name}”",
         )
-        entry.save(update_fields=["tags"])
     return into
+
+
+def _refresh_search_tags(revision_ids) -> None:
+    """Write the current tag names into the search entries of the articles whose published
+    revision is one of `revision_ids` (a list or a query of ids): three queries in all."""
+    entries = list(
+        SearchEntry.objects.filter(article__published_revision__in=revision_ids).select_related(
+            "article"
+        )
+    )
+    if not entries:
+        return
+    names = defaultdict(list)
+    published = [entry.article.published_revision_id for entry in entries]
+    for revision_id, name in Tag.objects.filter(revisions__in=published).values_list(
+        "revisions", "name"
+    ):
+        names[revision_id].append(name)
+    for entry in entries:
+        entry.tags = " ".join(names[entry.article.published_revision_id])
+    SearchEntry.objects.bulk_update(entries, ["tags"])

@@ -81,6 +81,10 @@ class BlockAdmin(admin.ModelAdmin):
                 user = self.cleaned_data["user"]
                 if user.pk == moderator.pk:  # block_user refuses it: say so in the form
                     raise forms.ValidationError("You cannot block yourself.", code="self_block")
+                if user.is_superuser:
+                    raise forms.ValidationError(
+                        "Administrators cannot be blocked.", code="superuser_block"
+                    )
                 return user
 
         return BlockForm

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -267,8 +267,12 @@ class RevisionAdmin(admin.ModelAdmin):
         count = 0
         for revision in queryset.filter(status=RevisionStatus.PENDING).order_by("-number"):
             revision.refresh_from_db()
-            if revision.status == RevisionStatus.PENDING:
+            if revision.status != RevisionStatus.PENDING:
+                continue
+            try:
                 count += len(moderation.accept_chain(revision, moderator=request.user))
+            except moderation.ModerationError as exc:
+                self.message_user(request, f"{revision}: {exc.message}", messages.WARNING)
         self.message_user(request, f"Accepted {count} revision(s).")
 
     @admin.action(

@@ -12,8 +12,54 @@ from ..models import (
 from ..tags import merge_tags, rename_tag
 
 
+def _tag_using(name_key: str, *, except_alias=None) -> Tag | None:
+    """The tag whose name or one of whose aliases is `name_key`, if any."""
+    tag = Tag.objects.filter(name_key=name_key).first()
+    if tag is None:
+        alias = (
+            TagAlias.objects.select_related("tag")
+            .filter(name_key=name_key)
+            .exclude(pk=except_alias)
+            .first()
+        )
+        tag = alias.tag if alias else None
+    return tag
+
+
+class TagAliasForm(forms.ModelForm):
+    class Meta:
+        model = TagAlias
+        fields = ("name",)
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        other = _tag_using(name.casefold(), except_alias=self.instance.pk)
+        if other is not None:
+            raise forms.ValidationError(
+                f"“{name}” is already the tag “{other.name}” or one of its aliases: "
+                "one name can lead to one tag only.",
+                code="name_taken",
+            )
+        return name
+
+
+class TagAliasFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            name = (form.cleaned_data or {}).get("name")
+            if not name or form.cleaned_data.get("DELETE"):
+                continue
+            if name.casefold() in seen:
+                raise forms.ValidationError(f"“{name}” is listed twice.", code="duplicate_alias")
+            seen.add(name.casefold())
+
+
 class TagAliasInline(admin.TabularInline):
     model = TagAlias
+    form = TagAliasForm
+    formset = TagAliasFormSet
     extra = 1
     fields = ("name",)
 
@@ -55,12 +101,16 @@ class TagAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change and {"name", "slug"} & set(form.changed_data):
-            old = Tag.objects.get(pk=obj.pk)
-            rename_tag(old, name=obj.name, slug=obj.slug if "slug" in form.changed_data else None)
-            obj.refresh_from_db()
-            super().save_model(request, obj, form, change)
-        else:
-            super().save_model(request, obj, form, change)
+            # The rename keeps the old slug and name working; the form's other fields are
+            # saved with it below.
+            renamed = rename_tag(
+                Tag.objects.get(pk=obj.pk),
+                name=obj.name,
+                slug=obj.slug if "slug" in form.changed_data else None,
+                actor=request.user,
+            )
+            obj.slug = renamed.slug
+        super().save_model(request, obj, form, change)
 
     @admin.action(description="Mark as reviewed", permissions=["change"])
     def mark_reviewed(self, request, queryset):
@@ -73,7 +123,7 @@ class TagAdmin(admin.ModelAdmin):
         if form.is_valid():
             target = form.cleaned_data["target"]
             for tag in queryset.exclude(pk=target.pk):
-                merge_tags(tag, into=target)
+                merge_tags(tag, into=target, actor=request.user)
             self.message_user(request, f"Merged into “{target.name}”.", messages.SUCCESS)
             return None
         return TemplateResponse(

@@ -1,6 +1,8 @@
 """The moderation desk's records: the log, reports, blocks and the URL blocklist."""
 
 import re
+import unicodedata
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -164,9 +166,43 @@ class BlockedURL(models.Model):
 
     def matches(self, url: str) -> bool:
         if self.pattern.startswith("re:"):
-            return re.search(self.pattern[3:], url, re.IGNORECASE) is not None
-        from urllib.parse import urlsplit
+            return any(
+                re.search(self.pattern[3:], candidate, re.IGNORECASE) is not None
+                for candidate in (url, _with_normalized_host(url))
+            )
+        host = normalize_host(_split(url).hostname or "")
+        domain = normalize_host(self.pattern.strip().lstrip("."))
+        return bool(host) and (host == domain or host.endswith("." + domain))
 
-        host = (urlsplit(url).hostname or "").lower()
-        domain = self.pattern.lower().strip().lstrip(".")
-        return host == domain or host.endswith("." + domain)
+
+_IDEOGRAPHIC_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+
+
+def normalize_host(host: str) -> str:
+    """The host as a browser reads it: percent-decoded, IDNA-mapped (fullwidth letters to
+    ASCII, "。" to "."), lowercased, without a trailing dot."""
+    host = unquote(host)
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = unicodedata.normalize("NFKC", host).translate(_IDEOGRAPHIC_DOTS)
+    return host.lower().rstrip(".")
+
+
+def _split(url: str):
+    try:
+        return urlsplit(url)
+    except ValueError:  # a netloc that NFKC turns into "/", "@" …: split what a browser sees
+        return urlsplit(unicodedata.normalize("NFKC", url))
+
+
+def _with_normalized_host(url: str) -> str:
+    parts = _split(url)
+    if not parts.hostname:
+        return url
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    _, colon, port = hostport.rpartition(":")
+    port = f":{port}" if colon and "]" not in port else ""
+    host = normalize_host(parts.hostname)
+    host = f"[{host}]" if ":" in host else host
+    return urlunsplit(parts._replace(netloc=f"{userinfo}{at}{host}{port}"))

@@ -15,7 +15,9 @@ from .. import diffing, permissions
 from ..access import with_article
 from ..editing import EditConflict, revert
 from ..errors import EditRefused
-from ..models import ModerationLog, Revision
+from ..models import ModerationLog, Revision, RevisionStatus
+from ..preferences import prefs_for
+from .articles import reader_gate
 from ..moderation import ModerationError, rollback
 
 HISTORY_LOG_ACTIONS = [
@@ -89,6 +91,7 @@ def revision_detail(request, article, number):
             "revision": revision,
             "tags": tags,
             "warnings": [tag for tag in tags if tag.is_warning],
+            "gate": reader_gate(tags, prefs_for(request), shown=request.GET.get("show") == "1"),
             "contrasts": list(
                 revision.contrasts_with.published().select_related("published_revision")
             ),
@@ -160,6 +163,8 @@ def compare(request, article):
 @with_article()
 def revert_view(request, article, number):
     revision = _visible_revision(request, article, number)
+    if revision.status != RevisionStatus.ACCEPTED:
+        raise Http404("Only accepted revisions can be reverted to.")
     refusal = permissions.edit_refusal(request.user, article)
     if request.method == "POST" and refusal is None:
         try:
@@ -196,7 +201,6 @@ def rollback_view(request, article, username):
     except ModerationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request, f"Rolled back the edits by {user.username} (revision {revision.number})."
-        )
+        done = f"revision {revision.number}" if revision else "their pending edits were rejected"
+        messages.success(request, f"Rolled back the edits by {user.username} ({done}).")
     return redirect(reverse("history", args=[article.slug]))
