@@ -16,9 +16,9 @@ from ..access import with_article
 from ..editing import EditConflict, revert
 from ..errors import EditRefused
 from ..models import ModerationLog, Revision, RevisionStatus
+from ..moderation import ModerationError, rollback
 from ..preferences import prefs_for
 from .articles import reader_gate
-from ..moderation import ModerationError, rollback
 
 HISTORY_LOG_ACTIONS = [
     ModerationLog.Action.ACCEPT,
