@@ -7,9 +7,17 @@ from django.urls import reverse
 
 from tests import factories
 from tests.factories import edit, make_article, make_tag
-from wiki.models import Article, RevisionStatus, SearchEntry, Tag, TagAlias, TagSlugRedirect
+from wiki.models import (
+    Article,
+    ModerationLog,
+    RevisionStatus,
+    SearchEntry,
+    Tag,
+    TagAlias,
+    TagSlugRedirect,
+)
 from wiki.moderation import accept_chain
-from wiki.tags import merge_tags
+from wiki.tags import merge_tags, rename_tag
 
 pytestmark = pytest.mark.django_db
 
@@ -346,6 +354,134 @@ def test_rename_in_admin_keeps_old_slug_as_301(client, moderator):
     assert TagAlias.objects.get(tag=tag).name == "Netorare"
 
 
+def test_rename_in_admin_saves_the_other_changed_fields_too(client, moderator):
+    tag = make_tag("Netorare", description="Old words.")
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse("admin:wiki_tag_change", args=[tag.pk]),
+        admin_change_data(tag, name="NTR", category="warning", description="New words."),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    tag.refresh_from_db()
+    assert (tag.name, tag.slug, tag.category, tag.description) == (
+        "NTR",
+        "ntr",
+        "warning",
+        "New words.",
+    )
+    assert TagAlias.objects.get(tag=tag).name == "Netorare"
+
+
+def test_rename_in_admin_is_logged(client, moderator):
+    tag = make_tag("Netorare")
+    client.force_login(moderator)
+
+    client.post(reverse("admin:wiki_tag_change", args=[tag.pk]), admin_change_data(tag, name="NTR"))
+
+    entry = ModerationLog.objects.get()
+    assert (entry.actor, entry.action) == (moderator, ModerationLog.Action.TAG)
+    assert entry.reason == "Renamed “Netorare” to “NTR”"
+
+
+def test_editing_a_tag_without_renaming_it_is_not_logged(client, moderator):
+    tag = make_tag("Netorare")
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse("admin:wiki_tag_change", args=[tag.pk]),
+        admin_change_data(tag, description="New words."),
+    )
+
+    assert response.status_code == 302
+    assert Tag.objects.get(pk=tag.pk).description == "New words."
+    assert not ModerationLog.objects.exists()
+
+
+def test_a_renamed_tag_is_found_by_search_under_its_new_name(client, moderator):
+    tag = make_tag("Netorare")
+    article = make_article("Cuckoo", author=moderator, tags=[tag], body="A story.")
+
+    rename_tag(tag, name="Cheating")
+
+    assert SearchEntry.objects.get(article=article).tags == "Cheating"
+    response = client.get(reverse("search"), {"q": "cheating", "fulltext": "1"})
+    assert [e.article.title for e in response.context["results"].articles] == ["Cuckoo"]
+
+
+def test_renaming_a_tag_keeps_the_other_tags_in_the_search_text(moderator):
+    romance, tag = make_tag("Romance"), make_tag("Netorare")
+    article = make_article("Cuckoo", author=moderator, tags=[romance, tag])
+
+    rename_tag(tag, name="Cheating")
+
+    assert SearchEntry.objects.get(article=article).tags == "Cheating Romance"
+
+
+def test_a_duplicate_alias_in_the_admin_is_refused_with_a_message(client, moderator):
+    make_tag("Cuckolding")
+    other = make_tag("Cheating")
+    TagAlias.objects.create(tag=other, name="Affair")
+    tag = make_tag("Netorare")
+    client.force_login(moderator)
+
+    for taken, owner in [("cuckolding", "Cuckolding"), ("AFFAIR", "Cheating")]:
+        response = client.post(
+            reverse("admin:wiki_tag_change", args=[tag.pk]),
+            admin_change_data(
+                tag,
+                **{"aliases-TOTAL_FORMS": "1", "aliases-0-name": taken, "aliases-0-tag": tag.pk},
+            ),
+        )
+
+        assert response.status_code == 200
+        assert f"is already the tag “{owner}”" in response.content.decode()
+    assert not TagAlias.objects.filter(tag=tag).exists()
+
+
+def test_the_same_new_alias_twice_in_the_admin_is_refused(client, moderator):
+    tag = make_tag("Netorare")
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse("admin:wiki_tag_change", args=[tag.pk]),
+        admin_change_data(
+            tag,
+            **{"aliases-TOTAL_FORMS": "2", "aliases-0-name": "NTR", "aliases-1-name": "ntr"},
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "is listed twice" in response.content.decode()
+    assert not TagAlias.objects.exists()
+
+
+def test_an_existing_alias_can_be_saved_unchanged_and_a_new_one_added(client, moderator):
+    tag = make_tag("Netorare")
+    alias = TagAlias.objects.create(tag=tag, name="NTR")
+    client.force_login(moderator)
+
+    response = client.post(
+        reverse("admin:wiki_tag_change", args=[tag.pk]),
+        admin_change_data(
+            tag,
+            **{
+                "aliases-TOTAL_FORMS": "2",
+                "aliases-INITIAL_FORMS": "1",
+                "aliases-0-id": alias.pk,
+                "aliases-0-tag": tag.pk,
+                "aliases-0-name": "NTR",
+                "aliases-1-tag": tag.pk,
+                "aliases-1-name": "Cuckoldry",
+            },
+        ),
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert sorted(TagAlias.objects.values_list("name", flat=True)) == ["Cuckoldry", "NTR"]
+
+
 def test_rename_to_a_name_whose_slug_is_taken_picks_a_free_slug(client, moderator):
     make_tag("Romance")
     tag = make_tag("Love")
@@ -431,7 +567,7 @@ def test_merge_moves_readers_hidden_tags(moderator, newbie):
     assert list(newbie.hidden_tags.all()) == [target]
 
 
-def test_merge_in_admin_asks_for_target_then_merges(client, moderator):
+def test_merge_in_admin_asks_for_target_then_merges_and_logs_it(client, moderator):
     source = make_tag("Cuckolding", category="warning")
     target = make_tag("Netorare", category="warning")
     article = make_article("Only source", author=moderator, tags=[source])
@@ -451,3 +587,13 @@ def test_merge_in_admin_asks_for_target_then_merges(client, moderator):
     assert list(article.published_revision.tags.all()) == [target]
     assert client.get("/tags/cuckolding/")["Location"] == "/tags/netorare/"
     assert TagAlias.objects.get(name_key="cuckolding").tag == target
+
+    entry = ModerationLog.objects.get()
+    assert (entry.actor, entry.action) == (moderator, ModerationLog.Action.TAG)
+    assert entry.reason == "Merged “Cuckolding” into “Netorare”"
+
+
+def test_merge_without_an_actor_is_not_logged(moderator):
+    merge_tags(make_tag("Cuckolding"), into=make_tag("Netorare"))
+
+    assert not ModerationLog.objects.exists()
