@@ -288,3 +288,28 @@ def test_someone_elses_rejected_revision_cannot_be_used_as_a_base(client, articl
     html = response.content.decode()
     assert "SECRET-REJECTED-TEXT" not in html
     assert "Mine." in html
+
+
+def test_resaving_the_conflict_form_keeps_the_other_persons_separate_changes(
+    client, article, other, autoconfirmed
+):
+    from tests.factories import edit as save
+
+    lines = BODY.splitlines()
+    theirs = "\n".join(["THEIR ONE.", lines[1], "THEIR THREE.", *lines[3:]]) + "\n"
+    save(article, other, base=1, body=theirs, summary="Their summary.")
+    mine = "\n".join([lines[0], lines[1], "MY THREE.", *lines[3:]]) + "\n"
+    client.force_login(autoconfirmed)
+
+    response = client.post(f"/wiki/{article.slug}/edit/", form_data(article, 1, body=mine))
+
+    assert response.status_code == 409
+    form = response.context["form"]
+    assert "THEIR ONE." in form.data["body"] and "MY THREE." in form.data["body"]
+    assert form.data["summary"] == "Their summary."
+    resaved = client.post(f"/wiki/{article.slug}/edit/", form.data)
+    assert resaved.status_code == 302
+    article.refresh_from_db()
+    body = article.published_revision.body
+    assert "THEIR ONE." in body and "MY THREE." in body and "THEIR THREE." not in body
+    assert article.published_revision.summary == "Their summary."

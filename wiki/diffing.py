@@ -306,6 +306,9 @@ class Conflict:
 class MergeResult:
     text: str | None
     conflicts: list[Conflict] = field(default_factory=list)
+    # With conflicts: both sides' clean changes merged, each clashing region as in `mine`.
+    # The conflict form starts from it, so saving it as is loses nobody's other changes.
+    draft: str | None = None
 
     @property
     def clean(self) -> bool:
@@ -362,12 +365,13 @@ def merge_text(base: str, mine: str, theirs: str) -> MergeResult:
             conflicts.append(Conflict(b[c_start:c_end], regions[0], regions[1], starts[0] + 1))
         out.extend(regions[0] if side_hunks[0] else regions[1])
         pos = c_end
-    if conflicts:
-        return MergeResult(None, conflicts)
     out.extend(b[pos:])
     m_nl, t_nl = (m_nl if m else b_nl), (t_nl if t else b_nl)  # "" has no opinion on it
     ends = t_nl if m_nl == b_nl else m_nl
-    return MergeResult("\n".join(out) + ("\n" if ends and out else ""))
+    text = "\n".join(out) + ("\n" if ends and out else "")
+    if conflicts:
+        return MergeResult(None, conflicts, draft=text)
+    return MergeResult(text)
 
 
 _MISSING = object()

@@ -40,6 +40,9 @@ class EditConflict(Exception):
     theirs: Revision
     body_merge: diffing.MergeResult
     field_conflicts: list[str] = field(default_factory=list)
+    # The fields the other person changed and the user did not (values as in revision_values):
+    # the conflict form takes these over, so a plain re-save keeps their change.
+    theirs_only: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -201,6 +204,10 @@ def _edit(author, mine, article, base_number, edit_summary, is_minor) -> SaveOut
     return SaveOutcome(revision, merged_with)
 
 
+def _same(a, b) -> bool:
+    return sorted(a) == sorted(b) if isinstance(a, list) else a == b
+
+
 def _merge(base: Revision, mine: dict, head: Revision) -> tuple[dict, Revision]:
     base_values, theirs = revision_values(base), revision_values(head)
     body = diffing.merge_text(base_values["body"], mine["body"], theirs["body"])
@@ -211,7 +218,14 @@ def _merge(base: Revision, mine: dict, head: Revision) -> tuple[dict, Revision]:
         {k: v for k, v in theirs.items() if k != "body"},
     )
     if not body.clean or field_conflicts:
-        raise EditConflict(theirs=head, body_merge=body, field_conflicts=field_conflicts)
+        theirs_only = {
+            name: theirs[name]
+            for name in others
+            if _same(mine[name], base_values[name]) and not _same(theirs[name], base_values[name])
+        }
+        raise EditConflict(
+            theirs=head, body_merge=body, field_conflicts=field_conflicts, theirs_only=theirs_only
+        )
     merged["body"] = body.text
     return merged, head
 

@@ -214,14 +214,25 @@ def article_edit(request, article):
 
 
 def _conflict(request, form, article, conflict, context):
-    """The form comes back with the user's text, now based on the other person's revision,
-    with their change shown as a diff and the clashing parts marked."""
+    """The form comes back based on the other person's revision: their changes that do not
+    clash are already in it, every clashing part holds the user's version, and their change is
+    shown as a diff with the clashes marked. Saving it as it is loses nobody's work."""
     from .. import diffing
+    from ..models import Tag
     from .history import build_diff
 
     data = request.POST.copy()
     base_number = form.cleaned_data["base_revision"]
     data["base_revision"] = str(conflict.theirs.number)
+    if conflict.body_merge.draft is not None:
+        data["body"] = conflict.body_merge.draft
+    for name, value in conflict.theirs_only.items():
+        if name == "tags":
+            value = ", ".join(t.name for t in Tag.objects.filter(pk__in=value).order_by("name"))
+        elif name == "contrasts_with":
+            value = "\n".join(a.title for a in Article.objects.filter(pk__in=value))
+        if name in form.fields:
+            data[name] = value
     form = ArticleForm(data, article=article, user=request.user)
     form.is_valid()
     base = article.revisions.filter(number=base_number).first()
