@@ -8,6 +8,20 @@ from django.core.cache import cache
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+class _FixedClock:
+    """Rate limits count in fixed windows (a minute, an hour): a test that runs across a
+    window's edge would see its count reset. Tests run inside one window of a fixed clock."""
+
+    @staticmethod
+    def time():
+        return 1_800_000_000.0
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_clock(monkeypatch):
+    monkeypatch.setattr("accounts.ratelimit.time", _FixedClock)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits are counted in the cache: every test starts from zero."""
