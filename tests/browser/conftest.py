@@ -73,8 +73,11 @@ class PageWatch:
 
     def _failed(self, request):
         failure = request.failure or ""
-        if "ERR_ABORTED" in failure and request.resource_type in ("document", "fetch", "xhr"):
-            return  # a navigation, a superseded suggestion or a preview cut off by leaving
+        if "ERR_ABORTED" in failure:
+            # Cancelled by the browser (the page moved on: a navigation, a superseded
+            # suggestion, a preview or favicon cut off by leaving). A resource that really
+            # fails shows as an HTTP error status (_response) or another net error.
+            return
         self.problems.append(f"request failed: {request.url} ({failure})")
 
     def _request(self, request):
