@@ -8,6 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
+# Where `make serve` listens (the load benchmark runs it on another port).
+SERVE_BIND ?= 127.0.0.1:8000
 
 .PHONY: help run serve test lint superuser bench clean
 
@@ -45,7 +47,7 @@ serve: $(VENV)/.installed
 	DJANGO_HSTS_SECONDS=$${DJANGO_HSTS_SECONDS:-0} \
 	bash -c '$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
 	         $(BIN)/python manage.py migrate --noinput && \
-	         exec $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:8000 --workers 3 --access-logfile -'
+	         exec $(BIN)/gunicorn config.wsgi --bind $(SERVE_BIND) --workers 3 --access-logfile -'
 
 superuser: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
