@@ -155,6 +155,20 @@ def publishes_now(author, article: Article | None) -> tuple[bool, bool]:
     return at_once and (not pending_below or author.is_moderator), pending_below
 
 
+def pending_chain_context(author, article: Article) -> dict:
+    """What saving on `article` does to the revisions waiting for review, for the edit and
+    revert pages: their numbers, and whether this author's save publishes (and so accepts
+    them) or waits behind them."""
+    waiting = list(
+        article.revisions.filter(status=RevisionStatus.PENDING)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    if not waiting or not author.is_authenticated:
+        return {"waiting_numbers": waiting, "publishes_now": False}
+    return {"waiting_numbers": waiting, "publishes_now": publishes_now(author, article)[0]}
+
+
 def _create_tags(names, author) -> list:
     from .models import Tag
 

@@ -6,6 +6,7 @@ Each runs in one transaction, writes the moderation log and tells the people con
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
@@ -72,13 +73,13 @@ def accept_chain(revision: Revision, *, moderator, reason: str = "", implicit=Fa
             rev.review_reason = reason
             rev.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
         accepted = [rev for rev in chain if rev.pk != revision.pk or not implicit]
+        # get_user_model(), never type(user): a view's request.user is a lazy wrapper.
+        users = get_user_model().objects
         if implicit:  # the moderator's own edit counts as one accepted edit
-            type(moderator).objects.filter(pk=moderator.pk).update(
-                accepted_edit_count=F("accepted_edit_count") + 1
-            )
+            users.filter(pk=moderator.pk).update(accepted_edit_count=F("accepted_edit_count") + 1)
         for rev in accepted:
             if rev.author_id:
-                type(rev.author).objects.filter(pk=rev.author_id).update(
+                users.filter(pk=rev.author_id).update(
                     accepted_edit_count=F("accepted_edit_count") + 1
                 )
         revision.article = article

@@ -11,7 +11,13 @@ from accounts.decorators import confirmed_email_required
 
 from .. import permissions
 from ..access import with_article
-from ..editing import EditConflict, head_revision, revision_values, save_edit
+from ..editing import (
+    EditConflict,
+    head_revision,
+    pending_chain_context,
+    revision_values,
+    save_edit,
+)
 from ..errors import EditRefused
 from ..forms import ArticleForm, ReportForm, find_article_by_name
 from ..models import Article, ArticleKind, RevisionStatus
@@ -167,7 +173,7 @@ def article_edit(request, article):
     refusal = permissions.edit_refusal(request.user, article)
     # A new article whose only revisions were rejected: its author starts from the newest.
     head = head_revision(article) or article.revisions.order_by("-number").first()
-    context = {"refusal": refusal, "head": head}
+    context = {"refusal": refusal, "head": head, **pending_chain_context(request.user, article)}
     if request.method == "GET":
         values = revision_values(head)
         initial = {

@@ -13,7 +13,7 @@ from accounts.decorators import confirmed_email_required
 
 from .. import diffing, permissions
 from ..access import with_article
-from ..editing import EditConflict, revert
+from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
 from ..models import ModerationLog, Revision, RevisionStatus
 from ..moderation import ModerationError, rollback
@@ -180,7 +180,12 @@ def revert_view(request, article, number):
     return render(
         request,
         "wiki/revert.html",
-        {"article": article, "revision": revision, "refusal": refusal},
+        {
+            "article": article,
+            "revision": revision,
+            "refusal": refusal,
+            **pending_chain_context(request.user, article),
+        },
         status=403 if refusal else 200,
     )
 
