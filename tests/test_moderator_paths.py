@@ -85,7 +85,7 @@ def test_the_edit_page_tells_a_moderator_that_saving_accepts_the_waiting_change(
 ):
     client.force_login(moderator)
     page = client.get(reverse("article_edit", args=[article.slug])).content.decode()
-    assert "Revision 2 is waiting for review" in page
+    assert "changes waiting for review (revision 2)" in page
     assert "accepts the waiting revision" in page
     assert reverse("admin:wiki_revision_changelist") in page
 
@@ -95,7 +95,7 @@ def test_the_edit_page_tells_an_autoconfirmed_editor_that_their_edit_will_wait(
 ):
     client.force_login(autoconfirmed)
     page = client.get(reverse("article_edit", args=[article.slug])).content.decode()
-    assert "Revision 2 is waiting for review" in page
+    assert "changes waiting for review (revision 2)" in page
     assert "so it will wait for review too" in page
     assert "accepts the waiting" not in page
 
@@ -105,7 +105,7 @@ def test_the_revert_page_says_what_happens_to_the_waiting_change(
 ):
     client.force_login(moderator)
     page = client.get(reverse("revert", args=[article.slug, 1])).content.decode()
-    assert "Revision 2 is waiting for review" in page
+    assert "changes waiting for review (revision 2)" in page
     assert "The revert then replaces their text." in page
 
 

@@ -1,6 +1,9 @@
-"""Reader filters: hidden tags and the adult notice opt-in.
+"""Reader filters: hidden tags and the adult notice opt-in, and the gate they put in front
+of an article's text.
 
 Signed-in readers keep them on their account; anonymous readers in a signed cookie.
+`gate_for` is the one rule for "does this text open behind a notice": every page that shows
+a revision's text (the article, an old revision, a diff) asks it.
 """
 
 from dataclasses import dataclass, field
@@ -71,3 +74,43 @@ def filter_articles(queryset, prefs: ReaderPrefs, prefix: str = ""):
     if not prefs.hidden_tag_ids:
         return queryset
     return queryset.exclude(**{f"{prefix}published_revision__tags__in": prefs.hidden_tag_ids})
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Why a text opens behind a notice: "hidden" (a tag the reader hides) or "adult"."""
+
+    reason: str
+    tags: list
+    # The query parameters the "show" button sends back (a diff keeps its view).
+    keep: list[tuple[str, str]] = field(default_factory=list)
+
+
+def reader_gate(tags, prefs: ReaderPrefs, *, shown: bool = False) -> Gate | None:
+    """The gate in front of a text with these tags, or None when it opens directly.
+    Hidden tags come first: a reader who hides a tag is asked even if they opted in to adult
+    articles."""
+    if shown:
+        return None
+    hidden = [tag for tag in tags if tag.pk in prefs.hidden_tag_ids]
+    if hidden:
+        return Gate("hidden", hidden)
+    adult = [tag for tag in tags if tag.is_adult]
+    if adult and not prefs.show_adult:
+        return Gate("adult", adult)
+    return None
+
+
+def gate_for(request, tags) -> Gate | None:
+    """`reader_gate` for this request: its reader's preferences, and `?show=1` once the
+    reader has chosen to see the text anyway."""
+    gate = reader_gate(tags, prefs_for(request), shown=request.GET.get("show") == "1")
+    if gate is None:
+        return None
+    keep = [(key, value) for key, value in request.GET.items() if key != "show"]
+    return Gate(gate.reason, gate.tags, keep)
+
+
+def opens_directly(tags, prefs: ReaderPrefs) -> bool:
+    """Whether a list may show this text (a search snippet, say) without the notice."""
+    return reader_gate(tags, prefs) is None

@@ -24,7 +24,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest, Replace
 
 from .models import Alias, Article, SearchEntry, normalize_title
-from .preferences import ReaderPrefs
+from .preferences import ReaderPrefs, opens_directly
 
 CONFIG = "english"
 START, STOP, LT = "\x02", "\x03", "\x01"
@@ -104,8 +104,14 @@ def search(query: str, prefs: ReaderPrefs, *, kind=None, tag=None, limit=50) -> 
     )
     exact = Q(pk__in=exact_ids)
     if uses_postgres():
-        return _search_postgres(query, entries, exact, limit)
-    return _search_sqlite(query, entries, exact, limit)
+        results = _search_postgres(query, entries, exact, limit)
+    else:
+        results = _search_sqlite(query, entries, exact, limit)
+    for row in results.articles:
+        # An article that opens behind a notice shows no excerpt of its text in the list.
+        if not opens_directly(row.article.badge_tags, prefs):
+            row.snippet = html.escape(row.summary)
+    return results
 
 
 def _search_postgres(query, entries, exact, limit) -> SearchResults:

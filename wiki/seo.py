@@ -7,8 +7,12 @@ from django.utils.safestring import mark_safe
 _ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
-def json_ld(article, revision, tags, absolute_url: str, site_url: str) -> str:
-    """A JSON-LD document, safe to place inside <script type="application/ld+json">."""
+def json_ld(
+    article, revision, tags, absolute_url: str, site_url: str, *, with_text: bool = True
+) -> str:
+    """A JSON-LD document, safe to place inside <script type="application/ld+json">.
+    `with_text=False` (the page opens behind a notice) leaves out the FAQ answers, which
+    quote the article's text."""
     graph = []
     if article.kind == "term":
         term = {
@@ -44,7 +48,7 @@ def json_ld(article, revision, tags, absolute_url: str, site_url: str) -> str:
                 "keywords": ", ".join(t.name for t in tags),
             }
         )
-    if revision.faq:
+    if revision.faq and with_text:
         graph.append(
             {
                 "@type": "FAQPage",

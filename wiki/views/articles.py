@@ -22,7 +22,7 @@ from ..errors import EditRefused
 from ..forms import ArticleForm, ReportForm, find_article_by_name
 from ..models import Article, ArticleKind, RevisionStatus
 from ..moderation import file_report
-from ..preferences import filter_articles, prefs_for
+from ..preferences import filter_articles, gate_for, prefs_for
 from ..seo import json_ld
 
 ARTICLE_QS = Article.objects.select_related("published_revision__author", "latest_revision__author")
@@ -80,27 +80,15 @@ def article_detail(request, article):
         "related": related_terms(article, tags, prefs) if article.kind == ArticleKind.TERM else [],
         "waiting_for_review": waiting,
         "pending_revision": pending,
-        "gate": reader_gate(tags, prefs, shown=request.GET.get("show") == "1"),
+        "gate": gate_for(request, tags),
     }
+    gated = context["gate"] is not None
     if not waiting:
         url = request.build_absolute_uri(article.get_absolute_url())
         site = request.build_absolute_uri("/").rstrip("/")
         context["canonical_url"] = url
-        context["json_ld"] = json_ld(article, revision, tags, url, site)
+        context["json_ld"] = json_ld(article, revision, tags, url, site, with_text=not gated)
     return render(request, "wiki/article.html", context)
-
-
-def reader_gate(tags, prefs, *, shown: bool):
-    """Why the article opens behind a notice ("hidden" or "adult"), or None."""
-    if shown:
-        return None
-    hidden = [tag for tag in tags if tag.pk in prefs.hidden_tag_ids]
-    if hidden:
-        return {"reason": "hidden", "tags": hidden}
-    adult = [tag for tag in tags if tag.is_adult]
-    if adult and not prefs.show_adult:
-        return {"reason": "adult", "tags": adult}
-    return None
 
 
 def related_terms(article, tags, prefs, limit=6):

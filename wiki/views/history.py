@@ -17,8 +17,7 @@ from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
 from ..models import ModerationLog, Revision, RevisionStatus
 from ..moderation import ModerationError, rollback
-from ..preferences import prefs_for
-from .articles import reader_gate
+from ..preferences import gate_for
 
 HISTORY_LOG_ACTIONS = [
     ModerationLog.Action.ACCEPT,
@@ -91,7 +90,7 @@ def revision_detail(request, article, number):
             "revision": revision,
             "tags": tags,
             "warnings": [tag for tag in tags if tag.is_warning],
-            "gate": reader_gate(tags, prefs_for(request), shown=request.GET.get("show") == "1"),
+            "gate": gate_for(request, tags),
             "contrasts": list(
                 revision.contrasts_with.published().select_related("published_revision")
             ),
@@ -139,6 +138,11 @@ def diff(request, article, a, b):
     old = _visible_revision(request, article, a)
     new = _visible_revision(request, article, b)
     view = "side" if request.GET.get("view") == "side" else "inline"
+    tags = {tag.pk: tag for revision in (old, new) for tag in revision.tags.all()}
+    gate = gate_for(request, list(tags.values()))
+    if gate is not None:  # the text of either side opens behind the same notice as the article
+        context = {"article": article, "old": old, "new": new, "view": view, "gate": gate}
+        return render(request, "wiki/diff.html", context)
     return render(
         request, "wiki/diff.html", {"article": article, **build_diff(old, new, view=view)}
     )
