@@ -17,6 +17,7 @@ from .errors import EditRefused
 from .models import Article, ArticleKind, Revision, RevisionStatus
 from .publishing import publish
 from .rendering import faq_items, render_markdown
+from .selectors import find_article_by_name
 
 # Every versioned field. Lists hold ids (contrasts_with: articles; tags: tags).
 TEXT_FIELDS = (
@@ -138,10 +139,28 @@ def save_edit(
                 return _create(author, mine, kind, edit_summary, is_minor)
             return _edit(author, mine, article, base_number, edit_summary, is_minor)
     except IntegrityError as exc:
-        raise EditRefused(
-            "Someone else saved at the same moment. Save again: your text is still in the form.",
-            "race",
-        ) from exc
+        raise _integrity_refusal(values, article) from exc
+
+
+def _integrity_refusal(values: dict, article: Article | None) -> EditRefused:
+    """Why a save broke a unique constraint, read again after the rollback: a title or alias
+    that another article took in the meantime (a real clash, named), or else a concurrent
+    save of the same article (save again)."""
+    typed = [values.get("title") or "", *normalize_values(values)["aliases"].split("\n")]
+    for name in filter(None, typed):
+        other = find_article_by_name(name, exclude=article)
+        if other is not None:
+            field = "title" if name == values.get("title") else "aliases"
+            return EditRefused(
+                f"“{name}” was just taken by another article (“{other.title}”). Choose another "
+                "name and save again: your text is still in the form.",
+                "name_taken",
+                field,
+            )
+    return EditRefused(
+        "Someone else saved at the same moment. Save again: your text is still in the form.",
+        "race",
+    )
 
 
 def publishes_now(author, article: Article | None) -> tuple[bool, bool]:

@@ -5,9 +5,14 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from markdownx.fields import MarkdownxFormField
 
-from .models import Article, ArticleKind, Report, Tag, TagAlias, normalize_title
+from . import names
+from .models import Article, ArticleKind, Report
+from .selectors import find_article_by_name, find_lookalike, find_tag_by_name
 
 MAX_BODY_BYTES = 200 * 1024
+MAX_ALIASES = 30
+MAX_TAGS = 30
+MAX_CONTRASTS = 20
 
 
 def _reject_garbage(value: str, label: str) -> str:
@@ -44,20 +49,51 @@ def _taken_message(article: Article, what: str):
     )
 
 
-def find_article_by_name(name: str, *, exclude: Article | None = None) -> Article | None:
-    """The live article (published, or with a revision waiting) whose title or published
-    alias is `name`. Deleted and wholly rejected articles do not hold their names."""
-    key = normalize_title(name)
-    found = Article.objects.live().filter(title_key=key)
-    aliased = Article.objects.live().filter(alias_set__key=key)
-    if exclude is not None:
-        found, aliased = found.exclude(pk=exclude.pk), aliased.exclude(pk=exclude.pk)
-    return found.first() or aliased.first()
+def _lookalike_message(article: Article, what: str):
+    if not article.is_published:
+        return format_html(
+            "{} looks the same as the name of an article waiting for review (some of its "
+            "letters are look-alikes from another script). Choose a name that reads differently.",
+            what,
+        )
+    return format_html(
+        '{} looks the same as <a href="{}">{}</a>: some of its letters are look-alikes from '
+        "another script. If you meant that article, edit it instead; otherwise choose a name "
+        "that reads differently.",
+        what,
+        article.get_absolute_url(),
+        article.title,
+    )
+
+
+def check_name(name: str, *, what, kind: str, exclude: Article | None = None) -> None:
+    """Refuse a title or alias that is too long once normalised, taken, or a look-alike of a
+    live article's name. `name` is already clean (wiki.names.clean_name)."""
+    key, limit = names.name_key(name), names.TITLE_MAX
+    length = max(len(name), len(key))
+    if length > limit:
+        spelled_out = (
+            ""
+            if length == len(name)
+            else " once written out in full: letters such as ß and ligatures such as ﬃ count "
+            "as several"
+        )
+        raise ValidationError(
+            f"{what} must have at most {limit} characters (it has {length}{spelled_out}).",
+            code=f"{kind}_too_long",
+        )
+    other = find_article_by_name(name, exclude=exclude)
+    if other is not None:
+        raise ValidationError(_taken_message(other, what), code=f"{kind}_taken")
+    lookalike = find_lookalike(name, exclude=exclude)
+    if lookalike is not None:
+        raise ValidationError(_lookalike_message(lookalike, what), code=f"{kind}_lookalike")
 
 
 class ArticleForm(forms.Form):
     kind = forms.ChoiceField(choices=ArticleKind.choices, widget=forms.RadioSelect)
-    title = forms.CharField(max_length=200)
+    # The stored title is checked after cleaning (wiki.names); the raw input may be longer.
+    title = forms.CharField(max_length=2 * names.TITLE_MAX)
     summary = forms.CharField(
         max_length=200,
         help_text="One line, at most 200 characters: shown under the title and in lists.",
@@ -117,14 +153,12 @@ class ArticleForm(forms.Form):
         return self.data.get("kind") or self.initial.get("kind") or ArticleKind.TERM
 
     def clean_title(self):
-        title = " ".join(_reject_garbage(self.cleaned_data["title"], "title").split())
+        title = names.clean_name(_reject_garbage(self.cleaned_data["title"], "title"))
         if not any(ch.isalnum() for ch in title):
             raise ValidationError(
                 "A title needs at least one letter or digit.", code="punctuation_title"
             )
-        other = find_article_by_name(title, exclude=self.article)
-        if other is not None:
-            raise ValidationError(_taken_message(other, "This title"), code="title_taken")
+        check_name(title, what="This title", kind="title", exclude=self.article)
         return title
 
     def clean_summary(self):
@@ -149,26 +183,31 @@ class ArticleForm(forms.Form):
 
     def clean_aliases(self):
         raw = _reject_garbage(self.cleaned_data.get("aliases") or "", "aliases")
-        names = [" ".join(line.split()) for line in raw.splitlines() if line.strip()]
-        for name in names:
-            if len(name) > 200:
-                raise ValidationError(
-                    f"An alias is longer than 200 characters: “{name[:30]}…”", code="alias_long"
-                )
-            other = find_article_by_name(name, exclude=self.article)
-            if other is not None:
-                raise ValidationError(
-                    _taken_message(other, format_html("The alias “{}”", name)), code="alias_taken"
-                )
-        return "\n".join(dict.fromkeys(names))
+        aliases = [names.clean_name(line) for line in raw.splitlines()]
+        aliases = list(dict.fromkeys(name for name in aliases if name))
+        if len(aliases) > MAX_ALIASES:
+            raise ValidationError(
+                f"{len(aliases)} aliases; an article can have at most {MAX_ALIASES}. Keep the "
+                "names readers really search for.",
+                code="too_many_aliases",
+            )
+        for name in aliases:
+            shown = name if len(name) <= 40 else name[:40] + "…"
+            what = format_html("The alias “{}”", shown)
+            check_name(name, what=what, kind="alias", exclude=self.article)
+        return "\n".join(aliases)
 
     def clean_contrasts_with(self):
         raw = self.cleaned_data.get("contrasts_with") or ""
+        lines = list(dict.fromkeys(line.strip() for line in raw.splitlines() if line.strip()))
+        if len(lines) > MAX_CONTRASTS:
+            raise ValidationError(
+                f"An explainer can compare at most {MAX_CONTRASTS} articles; this lists "
+                f"{len(lines)}.",
+                code="too_many_contrasts",
+            )
         articles = []
-        for line in raw.splitlines():
-            name = line.strip()
-            if not name:
-                continue
+        for name in lines:
             found = find_article_by_name(name)
             if found is None or not found.is_published:
                 raise ValidationError(
@@ -184,14 +223,22 @@ class ArticleForm(forms.Form):
 
     def clean_tags(self):
         raw = self.cleaned_data.get("tags") or ""
-        names = list(dict.fromkeys(" ".join(n.split()) for n in raw.split(",") if n.strip()))
+        typed = [names.clean_name(name) for name in raw.split(",")]
+        typed = list(dict.fromkeys(name for name in typed if name))
+        if len(typed) > MAX_TAGS:
+            raise ValidationError(
+                f"{len(typed)} tags; an article can have at most {MAX_TAGS}.", code="too_many_tags"
+            )
         tags, unknown = [], []
-        for name in names:
-            key = name.casefold()
-            tag = Tag.objects.filter(name_key=key).first()
-            if tag is None:
-                alias = TagAlias.objects.select_related("tag").filter(name_key=key).first()
-                tag = alias.tag if alias else None
+        for name in typed:
+            key = names.name_key(name)
+            if len(name) > names.TAG_NAME_MAX or len(key) > names.TAG_NAME_MAX:
+                raise ValidationError(
+                    f"The tag name “{name[:40]}…” is too long: a tag name has at most "
+                    f"{names.TAG_NAME_MAX} characters (letters such as ß count as two).",
+                    code="tag_name_too_long",
+                )
+            tag = find_tag_by_name(name)
             if tag is None:
                 unknown.append(name)
             else:

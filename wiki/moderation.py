@@ -19,6 +19,7 @@ from . import permissions
 from .errors import EditRefused
 from .models import Article, Block, ModerationLog, Report, Revision, RevisionStatus
 from .publishing import publish
+from .selectors import find_article_by_name
 
 Action = ModerationLog.Action
 logger = logging.getLogger(__name__)
@@ -105,8 +106,6 @@ def accept_chain(revision: Revision, *, moderator, reason: str = "", implicit=Fa
 
 def _check_names_free(article: Article, revision: Revision) -> None:
     """A pending title or alias may have been taken by another article since it was saved."""
-    from .forms import find_article_by_name
-
     for name in [revision.title, *revision.alias_list]:
         other = find_article_by_name(name, exclude=article)
         if other is not None:

@@ -25,6 +25,7 @@ from django.db.models.functions import Greatest, Replace
 
 from .models import Alias, Article, SearchEntry, normalize_title
 from .preferences import ReaderPrefs, opens_directly
+from .selectors import published_article_named
 
 CONFIG = "english"
 START, STOP, LT = "\x02", "\x03", "\x01"
@@ -44,18 +45,7 @@ def uses_postgres() -> bool:
 
 def exact_match(query: str) -> Article | None:
     """The one published article whose title or alias is exactly the query, if any."""
-    key = normalize_title(query)
-    if not key:
-        return None
-    article = Article.objects.published().filter(title_key=key).first()
-    if article is None:
-        alias = (
-            Alias.objects.select_related("article")
-            .filter(key=key, article__published_revision__isnull=False, article__is_deleted=False)
-            .first()
-        )
-        article = alias.article if alias else None
-    return article
+    return published_article_named(query)
 
 
 def _base(prefs: ReaderPrefs, kind: str | None, tag=None):

@@ -5,6 +5,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils.text import slugify
 
+from . import names
 from .models import ModerationLog, SearchEntry, Tag, TagAlias, TagSlugRedirect
 
 
@@ -19,9 +20,9 @@ def rename_tag(tag: Tag, *, name: str, slug: str | None = None, actor=None) -> T
     if tag.slug != old_slug:
         TagSlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"tag": tag})
         TagSlugRedirect.objects.filter(old_slug=tag.slug).delete()
-    if old_name.casefold() != tag.name_key:
+    if names.name_key(old_name) != tag.name_key:
         TagAlias.objects.get_or_create(
-            name_key=old_name.casefold(), defaults={"tag": tag, "name": old_name}
+            name_key=names.name_key(old_name), defaults={"tag": tag, "name": old_name}
         )
     TagAlias.objects.filter(name_key=tag.name_key).delete()
     if tag.name != old_name:
@@ -63,7 +64,7 @@ def merge_tags(source: Tag, *, into: Tag, actor=None) -> Tag:
     old_name, old_slug = source.name, source.slug
     source.delete()
     TagAlias.objects.get_or_create(
-        name_key=old_name.casefold(), defaults={"tag": into, "name": old_name}
+        name_key=names.name_key(old_name), defaults={"tag": into, "name": old_name}
     )
     TagSlugRedirect.objects.get_or_create(old_slug=old_slug, defaults={"tag": into})
     _refresh_search_tags(revision_ids)

@@ -4,26 +4,35 @@ from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from .. import names
 from ..models import (
     Tag,
     TagAlias,
     TagSlugRedirect,
 )
+from ..selectors import find_tag_by_name
 from ..tags import merge_tags, rename_tag
 
 
-def _tag_using(name_key: str, *, except_alias=None) -> Tag | None:
-    """The tag whose name or one of whose aliases is `name_key`, if any."""
-    tag = Tag.objects.filter(name_key=name_key).first()
-    if tag is None:
-        alias = (
-            TagAlias.objects.select_related("tag")
-            .filter(name_key=name_key)
-            .exclude(pk=except_alias)
-            .first()
+def _check_tag_name(name: str, *, exclude_tag=None, except_alias=None) -> str:
+    """A tag or tag alias name, cleaned: refused when too long once normalised, or when it
+    already leads to a tag (one name leads to one tag only)."""
+    name = names.clean_name(name)
+    if len(name) > names.TAG_NAME_MAX or len(names.name_key(name)) > names.TAG_NAME_MAX:
+        raise forms.ValidationError(
+            f"A tag name has at most {names.TAG_NAME_MAX} characters (letters such as ß count "
+            "as two).",
+            code="tag_name_too_long",
         )
-        tag = alias.tag if alias else None
-    return tag
+    other = find_tag_by_name(name, exclude_tag=exclude_tag, except_alias=except_alias)
+    if other is not None:
+        raise forms.ValidationError(
+            f"“{name}” is already the tag “{other.name}” or one of its aliases: one name can "
+            "lead to one tag only. To combine two tags, select both in the tag list and use "
+            "“Merge”.",
+            code="name_taken",
+        )
+    return name
 
 
 class TagAliasForm(forms.ModelForm):
@@ -32,15 +41,7 @@ class TagAliasForm(forms.ModelForm):
         fields = ("name",)
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        other = _tag_using(name.casefold(), except_alias=self.instance.pk)
-        if other is not None:
-            raise forms.ValidationError(
-                f"“{name}” is already the tag “{other.name}” or one of its aliases: "
-                "one name can lead to one tag only.",
-                code="name_taken",
-            )
-        return name
+        return _check_tag_name(self.cleaned_data["name"], except_alias=self.instance.pk)
 
 
 class TagAliasFormSet(forms.BaseInlineFormSet):
@@ -51,9 +52,9 @@ class TagAliasFormSet(forms.BaseInlineFormSet):
             name = (form.cleaned_data or {}).get("name")
             if not name or form.cleaned_data.get("DELETE"):
                 continue
-            if name.casefold() in seen:
+            if names.name_key(name) in seen:
                 raise forms.ValidationError(f"“{name}” is listed twice.", code="duplicate_alias")
-            seen.add(name.casefold())
+            seen.add(names.name_key(name))
 
 
 class TagAliasInline(admin.TabularInline):
@@ -70,19 +71,8 @@ class TagAdminForm(forms.ModelForm):
         fields = ("name", "slug", "category", "is_adult", "description", "needs_review")
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        key = name.casefold()
-        other = Tag.objects.filter(name_key=key).exclude(pk=self.instance.pk).first()
-        if other is None:
-            alias = TagAlias.objects.filter(name_key=key).exclude(tag=self.instance.pk).first()
-            other = alias.tag if alias else None
-        if other is not None:
-            raise forms.ValidationError(
-                f"“{name}” is already the tag “{other.name}” (or one of its aliases). "
-                "To combine the two, select both in the tag list and use “Merge”.",
-                code="name_taken",
-            )
-        return name
+        instance = self.instance if self.instance.pk else None
+        return _check_tag_name(self.cleaned_data["name"], exclude_tag=instance)
 
 
 class MergeTagsForm(forms.Form):

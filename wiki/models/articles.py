@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from .. import names
+
 
 class ArticleKind(models.TextChoices):
     TERM = "term", "Term"
@@ -25,8 +27,8 @@ class RevisionStatus(models.TextChoices):
 
 
 def normalize_title(title: str) -> str:
-    """The key under which titles and aliases are unique: trimmed, spaces folded, casefolded."""
-    return " ".join(title.split()).casefold()
+    """The key under which titles and aliases are unique (see wiki.names.name_key)."""
+    return names.name_key(title)
 
 
 # Live: not deleted, and published or with a revision still pending. Titles are unique among these.
@@ -75,6 +77,8 @@ class Article(models.Model):
     kind = models.CharField(max_length=10, choices=ArticleKind.choices, default=ArticleKind.TERM)
     title = models.CharField(max_length=200)
     title_key = models.CharField(max_length=200, db_index=True, editable=False)
+    # A hash of the title's confusable skeleton: look-alike titles share it (wiki.names).
+    title_skeleton = models.CharField(max_length=64, db_index=True, editable=False, default="")
     slug = models.CharField(max_length=255, db_index=True)
     summary = models.CharField(max_length=200, blank=True)
     published_revision = models.ForeignKey(
@@ -115,6 +119,10 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.title_key = normalize_title(self.title)
+        self.title_skeleton = names.skeleton(self.title)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "title" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "title_key", "title_skeleton"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -246,6 +254,7 @@ class Alias(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="alias_set")
     name = models.CharField(max_length=200)
     key = models.CharField(max_length=200, unique=True)
+    skeleton = models.CharField(max_length=64, db_index=True, editable=False, default="")
 
     class Meta:
         ordering = ["name"]
@@ -253,6 +262,11 @@ class Alias(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.key = normalize_title(self.name)
+        self.skeleton = names.skeleton(self.name)
+        super().save(*args, **kwargs)
 
 
 class SlugRedirect(models.Model):

@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .. import names
+
 
 class TagCategory(models.TextChoices):
     TOPIC = "topic", "Topics"
@@ -43,8 +45,8 @@ class Tag(models.Model):
     def save(self, *args, **kwargs):
         from wiki.rendering import render_markdown
 
-        self.name = " ".join(self.name.split())
-        self.name_key = self.name.casefold()
+        self.name = names.clean_name(self.name)
+        self.name_key = names.name_key(self.name)
         if not self.slug:
             self.slug = self.free_slug(slugify(self.name, allow_unicode=True) or "tag")
         self.description_html = render_markdown(self.description)
@@ -82,7 +84,8 @@ class TagAlias(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.name_key = " ".join(self.name.split()).casefold()
+        self.name = names.clean_name(self.name)
+        self.name_key = names.name_key(self.name)
         super().save(*args, **kwargs)
 
 

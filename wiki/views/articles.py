@@ -19,10 +19,11 @@ from ..editing import (
     save_edit,
 )
 from ..errors import EditRefused
-from ..forms import ArticleForm, ReportForm, find_article_by_name
+from ..forms import ArticleForm, ReportForm
 from ..models import Article, ArticleKind, RevisionStatus
 from ..moderation import file_report
 from ..preferences import filter_articles, gate_for, prefs_for
+from ..selectors import find_article_by_name
 from ..seo import json_ld
 
 ARTICLE_QS = Article.objects.select_related("published_revision__author", "latest_revision__author")

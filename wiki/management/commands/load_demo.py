@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.groups import ensure_moderators_group
+from wiki import names
 from wiki.demo import loader
 from wiki.editing import TEXT_FIELDS, save_edit
 from wiki.models import Article, Revision, Tag, TagAlias, normalize_title
@@ -84,7 +85,7 @@ class Command(BaseCommand):
     def _tags(self, tags):
         for spec in tags:
             tag, _ = Tag.objects.get_or_create(
-                name_key=spec["name"].casefold(),
+                name_key=names.name_key(spec["name"]),
                 defaults={
                     "name": spec["name"],
                     "category": spec["category"],
@@ -94,7 +95,7 @@ class Command(BaseCommand):
             )
             for alias in spec.get("aliases", []):
                 TagAlias.objects.get_or_create(
-                    name_key=alias.casefold(), defaults={"tag": tag, "name": alias}
+                    name_key=names.name_key(alias), defaults={"tag": tag, "name": alias}
                 )
 
     def _values(self, spec, base=None):
@@ -109,7 +110,7 @@ class Command(BaseCommand):
                 )
         if "tags" in spec:
             values["tags"] = list(
-                Tag.objects.filter(name_key__in=[t.casefold() for t in spec["tags"]])
+                Tag.objects.filter(name_key__in=[names.name_key(t) for t in spec["tags"]])
             )
         if "contrasts_with" in spec:
             values["contrasts_with"] = list(

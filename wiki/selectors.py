@@ -1,0 +1,74 @@
+"""Look-ups by name, written once: forms, services, views and the admin call these.
+
+A name here is what a person types (a title, an alias, a tag name); it is compared through
+`wiki.names` (the key, or the look-alike skeleton), never with ad hoc casefolding.
+"""
+
+from django.db.models import Q
+
+from . import names
+from .models import Alias, Article, Tag, TagAlias
+
+
+def find_article_by_name(name: str, *, exclude: Article | None = None) -> Article | None:
+    """The live article (published, or with a revision waiting) whose title or published
+    alias is `name`. Deleted and wholly rejected articles do not hold their names."""
+    key = names.name_key(name)
+    if not key or len(key) > names.TITLE_MAX:
+        return None
+    found = Article.objects.live().filter(Q(title_key=key) | Q(alias_set__key=key))
+    if exclude is not None:
+        found = found.exclude(pk=exclude.pk)
+    return found.order_by("pk").first()
+
+
+def find_lookalike(name: str, *, exclude: Article | None = None) -> Article | None:
+    """The live article whose title or alias a reader could not tell from `name` (the same
+    confusable skeleton, a different key): Cyrillic "Оtaku" beside Latin "Otaku"."""
+    key = names.name_key(name)
+    if not key:
+        return None
+    skeleton = names.skeleton(name)
+    found = (
+        Article.objects.live()
+        .filter(Q(title_skeleton=skeleton) | Q(alias_set__skeleton=skeleton))
+        .exclude(Q(title_key=key) | Q(alias_set__key=key))
+    )
+    if exclude is not None:
+        found = found.exclude(pk=exclude.pk)
+    return found.order_by("pk").first()
+
+
+def find_tag_by_name(name: str, *, exclude_tag: Tag | None = None, except_alias=None) -> Tag | None:
+    """The tag whose name, or one of whose aliases, is `name`."""
+    key = names.name_key(name)
+    if not key or len(key) > names.TAG_NAME_MAX:
+        return None
+    tags = Tag.objects.filter(name_key=key)
+    aliases = TagAlias.objects.select_related("tag").filter(name_key=key)
+    if exclude_tag is not None:
+        tags = tags.exclude(pk=exclude_tag.pk)
+        aliases = aliases.exclude(tag=exclude_tag)
+    if except_alias is not None:
+        aliases = aliases.exclude(pk=except_alias)
+    tag = tags.first()
+    if tag is None:
+        alias = aliases.first()
+        tag = alias.tag if alias else None
+    return tag
+
+
+def published_article_named(name: str) -> Article | None:
+    """The published article whose title or alias is exactly `name` (search's direct hit)."""
+    key = names.name_key(name)
+    if not key or len(key) > names.TITLE_MAX:
+        return None
+    article = Article.objects.published().filter(title_key=key).first()
+    if article is None:
+        alias = (
+            Alias.objects.select_related("article")
+            .filter(key=key, article__published_revision__isnull=False, article__is_deleted=False)
+            .first()
+        )
+        article = alias.article if alias else None
+    return article
