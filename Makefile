@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Where `make serve` listens (the load benchmark runs it on another port).
 SERVE_BIND ?= 127.0.0.1:8000
 
-.PHONY: help run serve test lint superuser bench clean
+.PHONY: help run serve test lint superuser bench clean backup restore
 
 help:
 	@echo "make run        create .venv, install, migrate SQLite, load demo content, serve :8000"
@@ -19,6 +19,8 @@ help:
 	@echo "make serve      the production path locally (collectstatic + gunicorn, DJANGO_DEBUG=0)"
 	@echo "make superuser  create an administrator account"
 	@echo "make bench      measure render and page times (bench/pages.py)"
+	@echo "make backup     back up the database to backups/ (SQLite or PostgreSQL, while the site runs)"
+	@echo "make restore FILE=backups/...  restore a backup (add YES=1 to replace a database that has data)"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then echo "Kotoba needs Python >= 3.12 (python3.13 or python3.12 on PATH, or pyenv's 3.13/3.12); set PYTHON=/path/to/python3.13 to choose one." >&2; exit 1; fi
@@ -70,6 +72,13 @@ test: lint
 	else \
 		echo "PostgreSQL did not answer at $(TEST_DATABASE_URL): skipped the PostgreSQL run (mandatory when CI=true)."; \
 	fi
+
+backup: $(VENV)/.installed
+	$(BIN)/python manage.py backup
+
+restore: $(VENV)/.installed
+	@if [ -z "$(FILE)" ]; then echo "Usage: make restore FILE=backups/kotoba-....sqlite3 (or .dump) [YES=1]" >&2; exit 1; fi
+	$(BIN)/python manage.py restore "$(FILE)" $(if $(YES),--yes)
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pages.py
