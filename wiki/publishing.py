@@ -48,21 +48,38 @@ def publish(revision: Revision) -> None:
     _sync_aliases(article, revision)
     _sync_links(article, revision)
     _sync_search_entry(article, revision)
-    _turn_red_links_blue(article)
+    turn_red_links_blue(article)
 
 
-def _turn_red_links_blue(article: Article) -> None:
-    """Links written before this title existed were red: point them at it and refresh the
-    stored HTML of the published revisions that contain them (a cache of the same body)."""
+def turn_red_links_blue(article: Article) -> None:
+    """Links written before this title existed (or while the article was deleted) were red:
+    point them at it and refresh the stored HTML of the published revisions that contain
+    them (a cache of the same body)."""
     keys = [article.title_key, *Alias.objects.filter(article=article).values_list("key", flat=True)]
     stale = Link.objects.filter(target_key__in=keys, target__isnull=True)
-    sources = list(
+    sources = _published_revisions_linking(stale)
+    stale.update(target=article)
+    _rerender(sources)
+
+
+def turn_links_red(article: Article) -> None:
+    """The article is gone for readers (deleted): links to it become red again."""
+    links = Link.objects.filter(target=article)
+    sources = _published_revisions_linking(links)
+    links.update(target=None)
+    _rerender(sources)
+
+
+def _published_revisions_linking(links) -> list[Revision]:
+    return list(
         Revision.objects.filter(
-            pk__in=Article.objects.filter(outgoing_links__in=stale).values("published_revision")
+            pk__in=Article.objects.filter(outgoing_links__in=links).values("published_revision")
         )
     )
-    stale.update(target=article)
-    for revision in sources:
+
+
+def _rerender(revisions) -> None:
+    for revision in revisions:
         revision.body_html = render_markdown(revision.body)
         revision.save(update_fields=["body_html"])
 

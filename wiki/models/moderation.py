@@ -24,6 +24,8 @@ class ModerationLog(models.Model):
         GRANT = "grant", "granted autoconfirmed"
         REPORT = "report", "handled a report"
         TAG = "tag", "changed a tag"
+        DELETE = "delete", "deleted an article"
+        UNDELETE = "undelete", "restored an article"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
