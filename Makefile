@@ -16,7 +16,7 @@ SERVE_BIND ?= 127.0.0.1:8000
 help:
 	@echo "make run        create .venv, install, migrate SQLite, load demo content, serve :8000"
 	@echo "make test       lint, checks, and the test suite on SQLite (and PostgreSQL when it answers)"
-	@echo "make serve      the production path locally (collectstatic + gunicorn, DJANGO_DEBUG=0)"
+	@echo "make serve      the production path locally (collectstatic, gunicorn + mail worker, DJANGO_DEBUG=0)"
 	@echo "make superuser  create an administrator account"
 	@echo "make bench      measure render and page times (bench/pages.py)"
 	@echo "make backup     back up the database to backups/ (SQLite or PostgreSQL, while the site runs)"
@@ -48,8 +48,12 @@ serve: $(VENV)/.installed
 	DJANGO_SECURE_SSL_REDIRECT=$${DJANGO_SECURE_SSL_REDIRECT:-0} DJANGO_SECURE_COOKIES=$${DJANGO_SECURE_COOKIES:-0} \
 	DJANGO_HSTS_SECONDS=$${DJANGO_HSTS_SECONDS:-0} \
 	bash -c '$(BIN)/python manage.py collectstatic --noinput --verbosity 0 && \
-	         $(BIN)/python manage.py migrate --noinput && \
-	         exec $(BIN)/gunicorn config.wsgi --bind $(SERVE_BIND) --workers 3 --access-logfile -'
+	         $(BIN)/python manage.py migrate --noinput || exit 1; \
+	         $(BIN)/python manage.py db_worker & worker=$$!; \
+	         $(BIN)/gunicorn config.wsgi --bind $(SERVE_BIND) --workers 3 --access-logfile - & server=$$!; \
+	         trap "kill -TERM $$server $$worker 2>/dev/null" INT TERM; \
+	         wait $$server; status=$$?; \
+	         kill -TERM $$server $$worker 2>/dev/null; wait; exit $$status'
 
 superuser: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput

@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from .mail import send_after_commit
 
 SALT = "kotoba.accounts.confirm-email"
 
@@ -26,9 +27,10 @@ def read_token(token: str) -> dict | None:
 
 
 def send_confirmation(request, user) -> None:
+    """Mail a confirmation link to the user's address once the current transaction commits."""
     url = request.build_absolute_uri(reverse("confirm_email", args=[make_token(user)]))
     body = render_to_string("accounts/email/confirm.txt", {"user": user, "url": url})
-    send_mail("Confirm your email for Kotoba", body, None, [user.email])
+    send_after_commit(subject="Confirm your email for Kotoba", body=body, to=[user.email])
 
 
 def confirm(user, email: str) -> bool:

@@ -1,15 +1,20 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import confirmation
-from .forms import EmailChangeForm, SignupForm
+from .forms import EmailChangeForm, PasswordResetForm, SignupForm
 from .ratelimit import client_ip, hit
 
 User = get_user_model()
@@ -26,12 +31,20 @@ def signup(request):
             )
             return render(request, "accounts/signup.html", {"form": form}, status=429)
         if form.is_valid():
-            user = form.save()
-            confirmation.send_confirmation(request, user)
+            try:
+                # The account and its confirmation mail, or neither: the mail is enqueued when
+                # the account is committed, so a mail outage cannot undo or half-do it.
+                with transaction.atomic():
+                    user = form.save()
+                    confirmation.send_confirmation(request, user)
+            except IntegrityError:  # the name or address was taken a moment ago
+                form.add_error(None, "That username or email address was just taken. Try again.")
+                return render(request, "accounts/signup.html", {"form": form})
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request,
-                f"Welcome, {user.username}! We sent a confirmation link to {user.email}.",
+                f"Welcome, {user.username}! A confirmation link is on its way to {user.email}. "
+                "If it does not arrive, you can send it again from your profile.",
             )
             return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
@@ -127,14 +140,54 @@ def profile(request, username):
 
 @login_required
 def account_settings(request):
-    form = EmailChangeForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        request.user.email = form.cleaned_data["email"]
-        request.user.email_confirmed_at = None
-        request.user.save(update_fields=["email", "email_confirmed_at"])
-        confirmation.send_confirmation(request, request.user)
-        messages.success(
-            request, f"Email changed. Confirm it with the link we sent to {request.user.email}."
-        )
-        return redirect("account_settings")
+    user = request.user
+    form = EmailChangeForm(request.POST or None, user=user)
+    if request.method == "POST":
+        # Counted before the password is checked, so the form cannot be used to guess it.
+        if not hit(
+            "email-change", str(user.pk), limit=settings.KOTOBA_EMAIL_CHANGE_RATE, window=3600
+        ):
+            form = EmailChangeForm(initial={"email": request.POST.get("email", "")}, user=user)
+            refusal = "You tried to change your address several times in the last hour. Try later."
+            context = {"form": form, "refusal": refusal}
+            return render(request, "accounts/settings.html", context, status=429)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    user.email = form.cleaned_data["email"]
+                    user.email_confirmed_at = None
+                    user.save(update_fields=["email", "email_confirmed_at"])
+                    confirmation.send_confirmation(request, user)
+            except IntegrityError:  # another account took the address a moment ago
+                user.refresh_from_db(fields=["email", "email_confirmed_at"])
+                form.add_error("email", "Another account uses that address.")
+            else:
+                messages.success(
+                    request, f"Email changed. A confirmation link is on its way to {user.email}."
+                )
+                return redirect("account_settings")
     return render(request, "accounts/settings.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view with the site's form (mail after commit) and two limits: requests
+    per client address, and mails per target address. The second answers exactly as a sent
+    mail does, so it tells nobody whether an account uses the address."""
+
+    form_class = PasswordResetForm
+
+    def form_valid(self, form):
+        if not hit(
+            "reset", client_ip(self.request), limit=settings.KOTOBA_PASSWORD_RESET_RATE, window=3600
+        ):
+            form.add_error(None, "Too many reset requests from your network. Try again later.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        address = form.cleaned_data["email"].casefold().encode()
+        if not hit(
+            "reset-to",
+            hashlib.sha256(address).hexdigest(),  # no addresses in the cache
+            limit=settings.KOTOBA_PASSWORD_RESET_ADDRESS_RATE,
+            window=3600,
+        ):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)

@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "axes",
     "markdownx",
+    "django_tasks_db",
     "accounts",
     "wiki",
 ]
@@ -103,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Innermost, so its process_exception sees database errors first (config/middleware.py).
+    "config.middleware.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -136,13 +140,38 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis through a backend that degrades while Redis is down (reads miss, writes are dropped;
+# see config/cache.py), with short socket timeouts so a hung Redis cannot hold a worker.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    _redis_timeout = env_int("KOTOBA_REDIS_TIMEOUT_MS", 300, minimum=10) / 1000
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": _redis_timeout,
+                "socket_timeout": _redis_timeout,
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background tasks (all mail goes out through one; see accounts/mail.py). DJANGO_TASKS_BACKEND:
+# immediate (runs the task inline; the default in development), database (django-tasks-db's
+# queue, run by `manage.py db_worker`; the default in production), or a dotted backend path.
+_TASK_BACKENDS = {
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.backend.DatabaseBackend",
+}
+_task_backend = os.environ.get("DJANGO_TASKS_BACKEND", "immediate" if DEBUG else "database")
+_task_backend_path = _TASK_BACKENDS.get(_task_backend, _task_backend)
+if "." not in _task_backend_path:
+    raise ImproperlyConfigured(
+        f"DJANGO_TASKS_BACKEND must be immediate, database or a dotted path; got {_task_backend!r}"
+    )
+TASKS = {"default": {"BACKEND": _task_backend_path}}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -256,6 +285,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_USERNAME_CALLABLE = "accounts.views.axes_username"  # "Editor" and "editor" are one account
+AXES_CLIENT_IP_CALLABLE = "accounts.ratelimit.client_ip"  # the address rate limits count
 AXES_VERBOSE = False
 
 # markdownx: the editor's preview uses the one renderer that saves use ----------------------
@@ -274,6 +304,20 @@ KOTOBA_NEW_USER_MAX_LINKS = env_int("KOTOBA_NEW_USER_MAX_LINKS", 3, minimum=0)
 KOTOBA_EDIT_RATE_NEW = env_int("KOTOBA_EDIT_RATE_NEW", 8, minimum=1)  # per minute
 KOTOBA_EDIT_RATE_AUTOCONFIRMED = env_int("KOTOBA_EDIT_RATE_AUTOCONFIRMED", 90, minimum=1)
 KOTOBA_REPORT_RATE = env_int("KOTOBA_REPORT_RATE", 10, minimum=1)  # per user per hour
+KOTOBA_PASSWORD_RESET_RATE = env_int("KOTOBA_PASSWORD_RESET_RATE", 10, minimum=1)  # per IP/hour
+# Reset mails to one address per hour, whoever asks (the answer is the same when it is refused).
+KOTOBA_PASSWORD_RESET_ADDRESS_RATE = env_int("KOTOBA_PASSWORD_RESET_ADDRESS_RATE", 3, minimum=1)
+KOTOBA_EMAIL_CHANGE_RATE = env_int("KOTOBA_EMAIL_CHANGE_RATE", 5, minimum=1)  # per user per hour
+
+# The client address behind reverse proxies: the header they write (e.g. X-Forwarded-For; empty:
+# REMOTE_ADDR) and how many of them append to it, counted from the right.
+KOTOBA_CLIENT_IP_HEADER = os.environ.get("KOTOBA_CLIENT_IP_HEADER", "").strip()
+if KOTOBA_CLIENT_IP_HEADER and not re.fullmatch(r"[A-Za-z0-9-]+", KOTOBA_CLIENT_IP_HEADER):
+    raise ImproperlyConfigured(
+        "KOTOBA_CLIENT_IP_HEADER must be a header name such as X-Forwarded-For; "
+        f"got {KOTOBA_CLIENT_IP_HEADER!r}"
+    )
+KOTOBA_TRUSTED_PROXY_COUNT = env_int("KOTOBA_TRUSTED_PROXY_COUNT", 1, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -1,9 +1,11 @@
-"""Test settings: the real settings, with a fast password hasher and mail kept in memory."""
+"""Test settings: the real settings, with a fast password hasher, mail kept in memory and tasks
+run inline (mail is still enqueued on commit, as in production)."""
 
 from .settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

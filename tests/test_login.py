@@ -246,3 +246,75 @@ def test_an_attempt_during_the_lockout_starts_the_cool_off_again(visitor, hana):
 
     with axes_clock(retried_at + settings.AXES_COOLOFF_TIME + timedelta(minutes=1)):
         assert sign_in(visitor).status_code == 302
+
+
+# The client address sign-in throttling and rate limits count ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        ({"REMOTE_ADDR": "203.0.113.9"}, "203.0.113.9"),
+        ({"REMOTE_ADDR": "2001:db8:1:2:aaaa:bbbb:cccc:dddd"}, "2001:db8:1:2::"),
+        ({"REMOTE_ADDR": "::ffff:203.0.113.9"}, "203.0.113.9"),
+        ({"REMOTE_ADDR": "not an address"}, ""),
+        ({}, ""),
+        # Without a configured header, a forwarded address is the client's word: ignored.
+        ({"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "198.51.100.1"}, "10.0.0.2"),
+    ],
+)
+def test_the_client_address_is_remote_addr_by_default(rf, meta, expected):
+    from accounts.ratelimit import client_ip
+
+    request = rf.get("/")
+    request.META.pop("REMOTE_ADDR", None)
+    request.META.update(meta)
+    assert client_ip(request) == expected
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (1, "198.51.100.1", "198.51.100.1"),
+        (1, "6.6.6.6, 198.51.100.1", "198.51.100.1"),  # the client wrote the left part
+        (2, "6.6.6.6, 198.51.100.1, 10.0.0.3", "198.51.100.1"),
+        (1, " 2001:db8:5:6::1 ", "2001:db8:5:6::"),
+        (2, "198.51.100.1", "10.0.0.2"),  # fewer entries than proxies: not from them
+        (1, "", "10.0.0.2"),
+        (1, "unknown", "10.0.0.2"),
+        (1, "198.51.100.1, garbage", "10.0.0.2"),
+        (1, "198.51.100.1:443", "10.0.0.2"),
+    ],
+)
+def test_behind_proxies_the_address_is_read_from_the_right_of_the_header(
+    rf, proxies, forwarded, expected
+):
+    from accounts.ratelimit import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    with override_settings(
+        KOTOBA_CLIENT_IP_HEADER="X-Forwarded-For", KOTOBA_TRUSTED_PROXY_COUNT=proxies
+    ):
+        assert client_ip(request) == expected
+
+
+@override_settings(KOTOBA_CLIENT_IP_HEADER="X-Forwarded-For")
+def test_behind_a_proxy_the_lockout_is_for_the_forwarded_address(hana):
+    proxy = "10.0.0.2"
+    attacker = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.66")
+    assert fail_until_locked(attacker).status_code == 429
+
+    # The same client cannot escape by writing another address in front of the proxy's.
+    forging = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.66")
+    assert sign_in(forging).status_code == 429
+
+    # Everyone else behind the same proxy still signs in.
+    neighbour = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20")
+    assert sign_in(neighbour).status_code == 302
+
+
+def test_ipv6_addresses_of_one_64_network_share_a_lockout(hana):
+    assert fail_until_locked(Client(REMOTE_ADDR="2001:db8:1:2::10")).status_code == 429
+
+    assert sign_in(Client(REMOTE_ADDR="2001:db8:1:2:ffff::99")).status_code == 429
+    assert sign_in(Client(REMOTE_ADDR="2001:db8:1:3::10")).status_code == 302

@@ -4,7 +4,9 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 
+from tests.clients import CommittingClient
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -12,6 +14,12 @@ pytestmark = pytest.mark.django_db
 RESET_URL = "/accounts/password/reset/"
 NEW_PASSWORD = "another-Long-passw0rd"
 LINK = re.compile(r"http://testserver(/accounts/password/reset/[^/\s]+/[^/\s]+/)")
+
+
+@pytest.fixture
+def client():
+    """Requests send what they enqueued on commit (the reset mail), as in production."""
+    return CommittingClient()
 
 
 def reset_link(message) -> str:
@@ -134,3 +142,61 @@ def test_changing_the_password_needs_the_old_one(client):
     assert "Your old password was entered incorrectly" in response.content.decode()
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+# Limits ------------------------------------------------------------------------------------
+
+
+@override_settings(KOTOBA_PASSWORD_RESET_RATE=3, KOTOBA_PASSWORD_RESET_ADDRESS_RATE=10)
+def test_reset_requests_are_limited_per_client_address():
+    make_user("hana", email="hana@example.com")
+    visitor = CommittingClient(REMOTE_ADDR="203.0.113.5")
+    for n in range(3):
+        assert visitor.post(RESET_URL, {"email": f"someone{n}@example.com"}).status_code == 302
+
+    response = visitor.post(RESET_URL, {"email": "hana@example.com"})
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Too many reset requests from your network" in html
+    assert 'value="hana@example.com"' in html
+    assert mail.outbox == []
+
+    # Another address is not affected.
+    elsewhere = CommittingClient(REMOTE_ADDR="198.51.100.7")
+    assert elsewhere.post(RESET_URL, {"email": "hana@example.com"}).status_code == 302
+    assert len(mail.outbox) == 1
+
+
+@override_settings(KOTOBA_PASSWORD_RESET_ADDRESS_RATE=2)
+def test_reset_mails_to_one_address_are_limited_whoever_asks():
+    make_user("hana", email="hana@example.com")
+    for n in range(4):
+        visitor = CommittingClient(REMOTE_ADDR=f"203.0.113.{n + 1}")
+        response = visitor.post(RESET_URL, {"email": "HANA@example.com"})
+        assert response.status_code == 302
+        assert response.url == "/accounts/password/reset/done/"
+    assert len(mail.outbox) == 2
+
+
+@override_settings(KOTOBA_PASSWORD_RESET_ADDRESS_RATE=1)
+def test_the_address_limit_answers_the_same_whether_or_not_an_account_exists(client):
+    make_user("hana", email="hana@example.com")
+    answers = {}
+    for address in ("hana@example.com", "nobody@example.com"):
+        client.post(RESET_URL, {"email": address})  # uses up the address's one mail
+        response = client.post(RESET_URL, {"email": address}, follow=True)
+        answers[address] = (
+            response.status_code,
+            response.redirect_chain,
+            response.content.decode().replace(address, "ADDRESS"),
+        )
+    assert answers["hana@example.com"] == answers["nobody@example.com"]
+    assert len(mail.outbox) == 1
+
+
+def test_the_reset_mail_keeps_its_link_whole_for_pasting(client):
+    make_user("hana", email="hana@example.com")
+    client.post(RESET_URL, {"email": "hana@example.com"})
+    raw = mail.outbox[0].message().as_bytes().decode()
+    assert "Content-Transfer-Encoding: 8bit" in raw
+    assert "http://testserver" + reset_link(mail.outbox[0]) in raw

@@ -164,10 +164,11 @@ def test_review_page_of_a_new_article_shows_its_whole_text(mod_client, newbie):
 
 
 def test_accepting_publishes_the_revision_and_notifies_the_author(
-    client, moderator, newbie, pending, published
+    client, moderator, newbie, pending, published, django_capture_on_commit_callbacks
 ):
     client.force_login(moderator)
-    response = client.post(review_url(pending), {"decision": "accept", "reason": ""})
+    with django_capture_on_commit_callbacks(execute=True):  # the mail goes after commit
+        response = client.post(review_url(pending), {"decision": "accept", "reason": ""})
     assert response.status_code == 302
     assert response["Location"] == reverse(CHANGELIST)
     pending.refresh_from_db()
@@ -209,9 +210,12 @@ def test_rejecting_without_a_reason_is_refused_with_a_message(mod_client, pendin
     assert not Notice.objects.exists()
 
 
-def test_rejecting_with_a_reason_rejects_and_notifies(client, moderator, newbie, pending):
+def test_rejecting_with_a_reason_rejects_and_notifies(
+    client, moderator, newbie, pending, django_capture_on_commit_callbacks
+):
     client.force_login(moderator)
-    response = client.post(review_url(pending), {"decision": "reject", "reason": "No source"})
+    with django_capture_on_commit_callbacks(execute=True):  # the mail goes after commit
+        response = client.post(review_url(pending), {"decision": "reject", "reason": "No source"})
     assert response.status_code == 302
     pending.refresh_from_db()
     assert pending.status == RevisionStatus.REJECTED
@@ -253,12 +257,15 @@ def three_pending(moderator, newbie):
     return revisions
 
 
-def test_bulk_accept_accepts_the_selected_revisions(mod_client, three_pending, newbie):
+def test_bulk_accept_accepts_the_selected_revisions(
+    mod_client, three_pending, newbie, django_capture_on_commit_callbacks
+):
     chosen = three_pending[:2]
-    response = mod_client.post(
-        reverse(CHANGELIST),
-        {"action": "accept_selected", "_selected_action": [r.pk for r in chosen]},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the mail goes after commit
+        response = mod_client.post(
+            reverse(CHANGELIST),
+            {"action": "accept_selected", "_selected_action": [r.pk for r in chosen]},
+        )
     assert response.status_code == 302
     statuses = [Revision.objects.get(pk=r.pk).status for r in three_pending]
     assert statuses == ["accepted", "accepted", "pending"]
@@ -266,7 +273,9 @@ def test_bulk_accept_accepts_the_selected_revisions(mod_client, three_pending, n
     assert len(mail.outbox) == 2
 
 
-def test_bulk_reject_asks_for_one_reason_then_rejects_them_all(mod_client, three_pending):
+def test_bulk_reject_asks_for_one_reason_then_rejects_them_all(
+    mod_client, three_pending, django_capture_on_commit_callbacks
+):
     selected = [r.pk for r in three_pending]
     ask = mod_client.post(
         reverse(CHANGELIST), {"action": "reject_selected", "_selected_action": selected}
@@ -280,15 +289,16 @@ def test_bulk_reject_asks_for_one_reason_then_rejects_them_all(mod_client, three
     )
     assert empty.status_code == 200
     assert "This field is required" in empty.content.decode()
-    done = mod_client.post(
-        reverse(CHANGELIST),
-        {
-            "action": "reject_selected",
-            "_selected_action": selected,
-            "apply": "1",
-            "reason": "Copied text",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the mail goes after commit
+        done = mod_client.post(
+            reverse(CHANGELIST),
+            {
+                "action": "reject_selected",
+                "_selected_action": selected,
+                "apply": "1",
+                "reason": "Copied text",
+            },
+        )
     assert done.status_code == 302
     rejected = Revision.objects.filter(pk__in=selected)
     assert {(r.status, r.review_reason) for r in rejected} == {("rejected", "Copied text")}

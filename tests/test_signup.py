@@ -6,9 +6,11 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail, signing
-from django.test import Client, override_settings
+from django.db import IntegrityError
+from django.test import override_settings
 
 from accounts import confirmation
+from tests.clients import CommittingClient
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +18,12 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 SIGNUP_URL = "/accounts/signup/"
 LINK = re.compile(r"http://testserver(/accounts/confirm/[^/\s]+/)")
+
+
+@pytest.fixture
+def client():
+    """Requests send what they enqueued on commit (the confirmation mail), as in production."""
+    return CommittingClient()
 
 
 def signup_data(**changes):
@@ -82,7 +90,7 @@ def test_the_confirmation_link_works_in_a_browser_that_is_not_signed_in(client):
     client.post(SIGNUP_URL, signup_data())
     path = confirmation_path(mail.outbox[0])
 
-    assert Client().post(path).status_code == 302
+    assert CommittingClient().post(path).status_code == 302
     assert User.objects.get(username="hana").email_confirmed
 
 
@@ -92,6 +100,40 @@ def test_signing_up_shows_the_banner_until_the_email_is_confirmed(client):
 
     client.post(confirmation_path(mail.outbox[0]))
     assert "Confirm your email address to start editing" not in client.get("/").content.decode()
+
+
+def test_the_welcome_says_the_link_is_on_its_way_and_can_be_sent_again(client):
+    response = client.post(SIGNUP_URL, signup_data(), follow=True)
+    html = response.content.decode()
+    assert "A confirmation link is on its way to hana@example.com" in html
+    assert "you can send it again from your profile" in html
+
+
+def test_the_confirmation_mail_keeps_its_link_whole_for_pasting(client):
+    client.post(SIGNUP_URL, signup_data())
+    raw = mail.outbox[0].message().as_bytes().decode()
+
+    assert "Content-Transfer-Encoding: 8bit" in raw
+    assert "http://testserver" + confirmation_path(mail.outbox[0]) in raw
+
+
+def test_a_sign_up_that_fails_at_the_end_leaves_no_account_and_sends_no_mail(client, monkeypatch):
+    send_confirmation = confirmation.send_confirmation
+
+    def fail_after_queueing_the_mail(request, user):
+        send_confirmation(request, user)
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(confirmation, "send_confirmation", fail_after_queueing_the_mail)
+    response = client.post(SIGNUP_URL, signup_data())
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "That username or email address was just taken" in html
+    assert 'value="hana"' in html
+    assert not User.objects.exists()
+    assert mail.outbox == []
+    assert "_auth_user_id" not in client.session
 
 
 # Bad links ---------------------------------------------------------------------------------
@@ -221,12 +263,12 @@ def test_the_honeypot_is_hidden_from_people_keyboards_and_autofill(client):
 @override_settings(KOTOBA_SIGNUP_RATE=2)
 def test_sign_ups_are_rate_limited_per_address():
     for name in ("one", "two"):
-        response = Client(REMOTE_ADDR="203.0.113.5").post(
+        response = CommittingClient(REMOTE_ADDR="203.0.113.5").post(
             SIGNUP_URL, signup_data(username=name, email=f"{name}@example.com")
         )
         assert response.status_code == 302
 
-    response = Client(REMOTE_ADDR="203.0.113.5").post(
+    response = CommittingClient(REMOTE_ADDR="203.0.113.5").post(
         SIGNUP_URL, signup_data(username="three", email="three@example.com")
     )
     assert response.status_code == 429
@@ -236,7 +278,7 @@ def test_sign_ups_are_rate_limited_per_address():
     assert not User.objects.filter(username="three").exists()
 
     # Another address is not affected.
-    response = Client(REMOTE_ADDR="198.51.100.7").post(
+    response = CommittingClient(REMOTE_ADDR="198.51.100.7").post(
         SIGNUP_URL, signup_data(username="three", email="three@example.com")
     )
     assert response.status_code == 302
@@ -265,6 +307,30 @@ def test_resending_the_link_mails_a_new_one_that_works(client):
     client.post(confirmation_path(mail.outbox[0]))
     user.refresh_from_db()
     assert user.email_confirmed
+
+
+def test_an_unconfirmed_profile_offers_to_resend_the_link(client):
+    user = make_user("hana", trust="unconfirmed")
+    client.force_login(user)
+
+    html = client.get("/users/hana/").content.decode()
+    assert "Your email address is not confirmed yet" in html
+    assert "Resend the confirmation link" in html
+    assert 'action="/accounts/confirm-resend/"' in html
+
+    response = client.post("/accounts/confirm-resend/", {"next": "/users/hana/"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/users/hana/"
+    assert "A new confirmation link is on its way to hana@example.com" in response.content.decode()
+    client.post(confirmation_path(mail.outbox[0]))
+    user.refresh_from_db()
+    assert user.email_confirmed
+    assert "Resend the confirmation link" not in client.get("/users/hana/").content.decode()
+
+
+def test_the_resend_button_is_only_on_your_own_profile(client):
+    make_user("hana", trust="unconfirmed")
+    client.force_login(make_user("kenji", trust="unconfirmed"))
+    assert "Resend the confirmation link" not in client.get("/users/hana/").content.decode()
 
 
 def test_resending_needs_a_post(client):
@@ -307,7 +373,9 @@ def test_changing_the_email_unconfirms_it_and_mails_the_new_address(client):
     user = make_user("hana")
     client.force_login(user)
 
-    response = client.post("/accounts/settings/", {"email": "hana@new.example"})
+    response = client.post(
+        "/accounts/settings/", {"email": "hana@new.example", "password": PASSWORD}
+    )
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.email == "hana@new.example"
@@ -326,7 +394,7 @@ def test_a_link_sent_to_the_old_address_cannot_confirm_the_new_one(client):
     user = make_user("hana", trust="unconfirmed")
     old_token = confirmation.make_token(user)
     client.force_login(user)
-    client.post("/accounts/settings/", {"email": "hana@new.example"})
+    client.post("/accounts/settings/", {"email": "hana@new.example", "password": PASSWORD})
 
     response = client.post(f"/accounts/confirm/{old_token}/")
     assert response.status_code == 400
@@ -340,7 +408,9 @@ def test_an_email_used_by_another_account_is_refused(client):
     user = make_user("hana")
     client.force_login(user)
 
-    response = client.post("/accounts/settings/", {"email": "KENJI@example.com"})
+    response = client.post(
+        "/accounts/settings/", {"email": "KENJI@example.com", "password": PASSWORD}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "Another account uses that address." in html
@@ -355,3 +425,92 @@ def test_the_settings_page_needs_a_signed_in_user(client):
     response = client.get("/accounts/settings/")
     assert response.status_code == 302
     assert response.url.startswith("/accounts/login/")
+
+
+def test_changing_the_email_needs_the_current_password_and_keeps_the_typed_address(client):
+    user = make_user("hana")
+    client.force_login(user)
+
+    for password in ("not-my-password", ""):
+        response = client.post(
+            "/accounts/settings/", {"email": "hana@new.example", "password": password}
+        )
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert 'value="hana@new.example"' in html
+        assert 'name="password"' in html
+        assert password == "" or "That is not your current password" in html
+    user.refresh_from_db()
+    assert user.email == "hana@example.com"
+    assert user.email_confirmed
+    assert mail.outbox == []
+
+
+def test_the_settings_form_never_shows_the_password_back(client):
+    client.force_login(make_user("hana"))
+    response = client.post(
+        "/accounts/settings/", {"email": "not-an-address", "password": "typed-secret"}
+    )
+    assert response.status_code == 200
+    assert "typed-secret" not in response.content.decode()
+
+
+@override_settings(KOTOBA_EMAIL_CHANGE_RATE=2)
+def test_email_changes_are_rate_limited_per_user_even_with_wrong_passwords(client):
+    user = make_user("hana")
+    client.force_login(user)
+    for _ in range(2):
+        client.post("/accounts/settings/", {"email": "hana@new.example", "password": "guess"})
+
+    response = client.post(
+        "/accounts/settings/", {"email": "hana@new.example", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "You tried to change your address several times in the last hour" in html
+    assert 'value="hana@new.example"' in html
+    assert "That is not your current password" not in html, "no answer about the password"
+    user.refresh_from_db()
+    assert user.email == "hana@example.com"
+    assert mail.outbox == []
+
+    # Another person is not affected.
+    other = CommittingClient()
+    other.force_login(make_user("kenji"))
+    response = other.post(
+        "/accounts/settings/", {"email": "kenji@new.example", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_an_address_taken_while_changing_is_refused_without_a_mail(client, monkeypatch):
+    make_user("kenji", email="kenji@example.com")
+    user = make_user("hana")
+    client.force_login(user)
+    monkeypatch.setattr(
+        "accounts.forms.EmailChangeForm.clean_email", lambda form: "KENJI@example.com"
+    )
+
+    response = client.post(
+        "/accounts/settings/", {"email": "KENJI@example.com", "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Another account uses that address." in html
+    assert "Your address: <strong>hana@example.com</strong>" in html
+    user.refresh_from_db()
+    assert user.email == "hana@example.com"
+    assert user.email_confirmed
+    assert mail.outbox == []
+
+
+@override_settings(KOTOBA_SIGNUP_RATE=1, KOTOBA_CLIENT_IP_HEADER="X-Forwarded-For")
+def test_behind_a_proxy_sign_ups_are_counted_per_forwarded_address():
+    def sign_up_from(forwarded, name):
+        visitor = CommittingClient(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+        return visitor.post(SIGNUP_URL, signup_data(username=name, email=f"{name}@example.com"))
+
+    assert sign_up_from("203.0.113.5", "one").status_code == 302
+    assert sign_up_from("203.0.113.5", "two").status_code == 429
+    assert sign_up_from("9.9.9.9, 203.0.113.5", "two").status_code == 429
+    assert sign_up_from("198.51.100.7", "two").status_code == 302

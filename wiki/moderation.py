@@ -7,11 +7,11 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.mail import send_after_commit
 from accounts.models import Notice
 from accounts.ratelimit import hit
 
@@ -32,15 +32,14 @@ class ModerationError(Exception):
 
 
 def notify(user, message: str, url: str = "") -> None:
-    """A notice on the user's profile and an email."""
+    """A notice on the user's profile, and an email once the decision is committed (a decision
+    that rolls back mails nobody; a mail outage cannot undo one)."""
     if user is None:
         return
     Notice.objects.create(user=user, message=message, url=url)
     if user.email:
-        try:
-            send_mail("Kotoba: " + message[:60], f"{message}\n\n{url}".strip(), None, [user.email])
-        except Exception:  # the notice is saved; a mail outage must not undo the decision
-            logger.exception("Could not mail %s about: %s", user.email, message)
+        body = f"{message}\n\n{url}".strip()
+        send_after_commit(subject="Kotoba: " + message[:60], body=body, to=[user.email])
 
 
 def _require_moderator(user):
