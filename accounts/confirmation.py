@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core import signing
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +32,20 @@ def send_confirmation(request, user) -> None:
     url = request.build_absolute_uri(reverse("confirm_email", args=[make_token(user)]))
     body = render_to_string("accounts/email/confirm.txt", {"user": user, "url": url})
     send_after_commit(subject="Confirm your email for Kotoba", body=body, to=[user.email])
+
+
+def change_email(request, user, email: str) -> None:
+    """Give the user a new, unconfirmed address, and mail it a link once that is committed.
+    Raises IntegrityError, with the user's fields as they were, when another account has it."""
+    try:
+        with transaction.atomic():
+            user.email = email
+            user.email_confirmed_at = None
+            user.save(update_fields=["email", "email_confirmed_at"])
+            send_confirmation(request, user)
+    except IntegrityError:
+        user.refresh_from_db(fields=["email", "email_confirmed_at"])
+        raise
 
 
 def confirm(user, email: str) -> bool:

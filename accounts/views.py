@@ -153,13 +153,8 @@ def account_settings(request):
             return render(request, "accounts/settings.html", context, status=429)
         if form.is_valid():
             try:
-                with transaction.atomic():
-                    user.email = form.cleaned_data["email"]
-                    user.email_confirmed_at = None
-                    user.save(update_fields=["email", "email_confirmed_at"])
-                    confirmation.send_confirmation(request, user)
+                confirmation.change_email(request, user, form.cleaned_data["email"])
             except IntegrityError:  # another account took the address a moment ago
-                user.refresh_from_db(fields=["email", "email_confirmed_at"])
                 form.add_error("email", "Another account uses that address.")
             else:
                 messages.success(

@@ -147,12 +147,13 @@ def test_the_deploy_check_does_fail_on_development_settings():
 PRINT_CACHES = "import json, config.settings as s; print(json.dumps(s.CACHES))"
 
 
-def test_redis_url_switches_the_cache_to_djangos_redis_backend():
+def test_redis_url_switches_the_cache_to_redis_that_degrades_with_short_timeouts():
     result = run_python("-c", PRINT_CACHES, REDIS_URL="redis://127.0.0.1:6379/1")
     assert result.returncode == 0, result.stderr
     default = json.loads(result.stdout)["default"]
-    assert default["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert default["BACKEND"] == "config.cache.ResilientRedisCache"
     assert default["LOCATION"] == "redis://127.0.0.1:6379/1"
+    assert default["OPTIONS"] == {"socket_connect_timeout": 0.3, "socket_timeout": 0.3}
 
 
 def test_without_redis_url_the_cache_is_local_memory():
@@ -160,6 +161,44 @@ def test_without_redis_url_the_cache_is_local_memory():
     assert result.returncode == 0, result.stderr
     default = json.loads(result.stdout)["default"]
     assert default["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+PRINT_TASKS = "import config.settings as s; print(s.TASKS['default']['BACKEND'])"
+
+
+@pytest.mark.parametrize(
+    ("env", "backend"),
+    [
+        ({}, "django.tasks.backends.immediate.ImmediateBackend"),
+        (PRODUCTION_ENV, "django_tasks_db.backend.DatabaseBackend"),
+        ({"DJANGO_TASKS_BACKEND": "database"}, "django_tasks_db.backend.DatabaseBackend"),
+        (
+            {**PRODUCTION_ENV, "DJANGO_TASKS_BACKEND": "immediate"},
+            "django.tasks.backends.immediate.ImmediateBackend",
+        ),
+    ],
+    ids=["development", "production", "database-in-development", "immediate-in-production"],
+)
+def test_mail_tasks_run_inline_in_development_and_from_the_database_queue_in_production(
+    env, backend
+):
+    result = run_python("-c", PRINT_TASKS, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == backend
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DJANGO_TASKS_BACKEND", "celery", "DJANGO_TASKS_BACKEND must be immediate, database"),
+        ("KOTOBA_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR", "KOTOBA_CLIENT_IP_HEADER must be"),
+        ("KOTOBA_TRUSTED_PROXY_COUNT", "0", "KOTOBA_TRUSTED_PROXY_COUNT must be at least 1"),
+    ],
+)
+def test_bad_task_and_proxy_settings_stop_the_settings_from_loading(name, value, message):
+    result = run_python("-c", "import config.settings", **{name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 @pytest.mark.django_db

@@ -117,6 +117,18 @@ def test_the_confirmation_mail_keeps_its_link_whole_for_pasting(client):
     assert "http://testserver" + confirmation_path(mail.outbox[0]) in raw
 
 
+@override_settings(
+    MAILERS={"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+)
+def test_the_development_console_mailer_prints_the_link_whole(client, capsys):
+    client.post(SIGNUP_URL, signup_data())
+    printed = capsys.readouterr().out
+    match = LINK.search(printed)
+    assert match, printed
+    assert client.post(match.group(1)).status_code == 302
+    assert User.objects.get(username="hana").email_confirmed
+
+
 def test_a_sign_up_that_fails_at_the_end_leaves_no_account_and_sends_no_mail(client, monkeypatch):
     send_confirmation = confirmation.send_confirmation
 
