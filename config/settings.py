@@ -237,6 +237,8 @@ if _email_backend_path == _EMAIL_BACKENDS["smtp"]:
         "username": os.environ.get("DJANGO_EMAIL_HOST_USER", ""),
         "password": os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", ""),
         "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", False),
+        # A mail server that hangs must not hold the worker (or, inline, a request) for ever.
+        "timeout": env_int("DJANGO_EMAIL_TIMEOUT", 10, minimum=1),
     }
 elif _email_backend_path == _EMAIL_BACKENDS["file"]:
     _email_options = {
