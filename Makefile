@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Where `make serve` listens (the load benchmark runs it on another port).
 SERVE_BIND ?= 127.0.0.1:8000
 
-.PHONY: help run serve test lint superuser bench clean backup restore
+.PHONY: help run serve test lint superuser bench load clean backup restore
 
 help:
 	@echo "make run        create .venv, install, migrate SQLite, load demo content, serve :8000"
@@ -19,6 +19,7 @@ help:
 	@echo "make serve      the production path locally (collectstatic, gunicorn + mail worker, DJANGO_DEBUG=0)"
 	@echo "make superuser  create an administrator account"
 	@echo "make bench      measure render and page times (bench/pages.py)"
+	@echo "make load       60 s of mixed traffic against make serve, every error listed (SECONDS=, CLIENTS=)"
 	@echo "make backup     back up the database to backups/ (SQLite or PostgreSQL, while the site runs)"
 	@echo "make restore FILE=backups/...  restore a backup (add YES=1 to replace a database that has data)"
 
@@ -86,6 +87,10 @@ restore: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/pages.py
+
+# Fresh database (DATABASE_URL=postgres://.../new_name for PostgreSQL), make serve on a free port.
+load: $(VENV)/.installed-dev
+	$(BIN)/python bench/load.py $(if $(SECONDS),--seconds $(SECONDS)) $(if $(CLIENTS),--clients $(CLIENTS))
 
 clean:
 	rm -rf $(VENV) staticfiles node_modules .ruff_cache artifacts
