@@ -6,9 +6,10 @@ and does not stop limiting: it counts in a small per-process memory instead, and
 at most once a minute. Why not fail open? Sign-ups, saves, reports and previews are exactly what
 a spammer repeats, and an outage is not the moment to lift every limit. A local counter keeps
 each process to the limit, so during the outage the effective limit is at most the number of
-processes times the limit (three gunicorn workers: three times), and nothing is shared or lost
-when Redis comes back. LocMem (the development default) counts per process anyway, which is fine
-for tests and `runserver`.
+processes times the limit (three gunicorn workers: three times). When Redis answers again,
+counting goes back to it; what was counted locally is not carried over, so the window in which
+the outage ends may let up to twice the limit through. LocMem (the development default) counts
+per process anyway, which is fine for tests and `runserver`.
 """
 
 import ipaddress
