@@ -958,7 +958,8 @@ def scan_log(text: str) -> dict:
         elif re.match(r"(Internal Server Error|ERROR|CRITICAL)\b", line):
             errors.append(line)
         elif line.strip():
-            key = re.sub(r"/\S*", "/…", re.sub(r"\d+", "N", line))[:100]
+            key = re.sub(r"\b(id|worker_id)=\S+", r"\1=…", line)  # task and worker ids
+            key = re.sub(r"/\S*", "/…", re.sub(r"\d+", "N", key))[:100]
             other[key] += 1
             samples.setdefault(key, line[:160])
         index += 1
