@@ -45,7 +45,7 @@ class DatabaseOutageMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.warning("Database connection failed during %s %s", request.method, request.path)
+        logger.warning("Database error during %s %s: %s", request.method, request.path, exception)
         for connection in connections.all(initialized_only=True):
             if connection.connection is not None and not connection.is_usable():
                 connection.close()

@@ -8,12 +8,12 @@ import time
 
 import psycopg
 import pytest
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 from tests.factories import edit_form_data, make_article, make_tag, make_user
-from wiki.models import Revision
+from wiki.models import Article, Revision
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +150,61 @@ def test_killed_connections_during_concurrent_saves_lose_nothing():
             assert list(revision.tags.values_list("name", flat=True)) == ["Kept"]
             assert revision.summary == "About Busy."
     assert statuses.count(302) >= 3, statuses  # saves still land between the kills
+
+
+# --- PostgreSQL: two saves that refer to each other's articles ---------------------------------
+
+
+def _save_referring(mine, other, barrier: threading.Barrier, errors: list, lock):
+    """Lock `mine` (as every service does), then add a revision of it contrasting with
+    `other`, committing only after the other thread has done the same."""
+    try:
+        with transaction.atomic():
+            article = lock(mine.pk)
+            barrier.wait(timeout=10)
+            revision = Revision.objects.create(
+                article=article, number=2, title=article.title, summary="S.", body="b"
+            )
+            revision.contrasts_with.set([other.pk])  # its foreign key is checked at commit
+            barrier.wait(timeout=10)
+    except Exception as exc:  # noqa: BLE001 - the test reports whatever went wrong
+        errors.append(exc)
+    finally:
+        connection.close()
+
+
+def _cross_saves(lock):
+    owner = make_user("owner", trust="moderator")
+    one = make_article("One", author=owner, kind="genre")
+    two = make_article("Two", author=owner, kind="genre")
+    barrier, errors = threading.Barrier(2), []
+    threads = [
+        threading.Thread(target=_save_referring, args=(a, b, barrier, errors, lock))
+        for a, b in ((one, two), (two, one))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_saves_that_refer_to_each_others_articles_do_not_deadlock():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    assert _cross_saves(Article.objects.lock) == []
+    assert Revision.objects.filter(number=2).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_saves_deadlock_under_a_plain_for_update():
+    """Why `Article.objects.lock` takes FOR NO KEY UPDATE: with FOR UPDATE, the same two
+    saves deadlock at commit (the check above would then prove nothing)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    errors = _cross_saves(lambda pk: Article.objects.select_for_update().get(pk=pk))
+    assert len(errors) == 1
+    assert "deadlock" in str(errors[0])

@@ -30,7 +30,7 @@ def delete_article(article: Article, *, moderator, reason: str) -> None:
     if not reason:
         raise ModerationError("Give a reason for deleting the article: it goes in the log.")
     with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=article.pk)
+        article = Article.objects.lock(article.pk)
         if article.is_deleted:
             raise ModerationError(f"“{article.title}” is deleted already.")
         article.is_deleted = True
@@ -49,7 +49,7 @@ def undelete_article(article: Article, *, moderator, reason: str) -> list[str]:
     if not reason:
         raise ModerationError("Give a reason for restoring the article: it goes in the log.")
     with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=article.pk)
+        article = Article.objects.lock(article.pk)
         if not article.is_deleted:
             raise ModerationError(f"“{article.title}” is not deleted.")
         other = title_clash(article)

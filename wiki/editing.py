@@ -210,7 +210,7 @@ def _create(author, mine, kind, edit_summary, is_minor) -> SaveOutcome:
 
 
 def _edit(author, mine, article, base_number, edit_summary, is_minor) -> SaveOutcome:
-    article = Article.objects.select_for_update().get(pk=article.pk)
+    article = Article.objects.lock(article.pk)
     refusal = permissions.edit_refusal(author, article)  # protection may have changed
     if refusal:
         raise EditRefused(refusal.message, refusal.code)

@@ -52,7 +52,7 @@ def accept_chain(revision: Revision, *, moderator, reason: str = "", implicit=Fa
     then publish it. Returns the revisions accepted."""
     _require_moderator(moderator)
     with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=revision.article_id)
+        article = Article.objects.lock(revision.article_id)
         revision.refresh_from_db()
         if revision.status == RevisionStatus.REJECTED:
             raise ModerationError(
@@ -121,7 +121,7 @@ def reject(revision: Revision, *, moderator, reason: str) -> list:
     if not reason:
         raise ModerationError("Give a reason: it is sent to the author.")
     with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=revision.article_id)
+        article = Article.objects.lock(revision.article_id)
         revision.refresh_from_db()
         if revision.status != RevisionStatus.PENDING:
             raise ModerationError(f"Revision {revision.number} is not pending.")
@@ -164,7 +164,7 @@ def rollback(*, article: Article, user, moderator, reason: str = ""):
 
     _require_moderator(moderator)
     with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=article.pk)
+        article = Article.objects.lock(article.pk)
         revisions = list(
             article.revisions.exclude(status=RevisionStatus.REJECTED).order_by("-number")
         )
@@ -231,7 +231,7 @@ def rollback(*, article: Article, user, moderator, reason: str = ""):
 def set_protection(*, article: Article, level: str, moderator, reason: str = "") -> None:
     _require_moderator(moderator)
     with transaction.atomic():
-        article = Article.objects.select_for_update().get(pk=article.pk)
+        article = Article.objects.lock(article.pk)
         article.protection = level
         article.save(update_fields=["protection"])
         ModerationLog.objects.create(
