@@ -195,6 +195,14 @@ def test_a_rewrite_made_of_many_repeated_lines_still_gives_a_correct_diff():
     assert [r["new_no"] for r in rows if r["new_no"]] == list(range(1, 8001))
 
 
+def test_a_long_block_with_every_line_changed_still_shows_the_changed_words():
+    old = "".join(f"| row {n} | {'cell ' * 5}|\n" for n in range(3000))
+    new = "".join(f"| row {n} | {'cell ' * 5}| new |\n" for n in range(3000))
+    out = inline_diff(old, new, context=None)
+    assert out.count("<ins> new |</ins>") == 3000 and "<del>" not in out
+    assert old_side(out) == old and new_side(out) == new
+
+
 @pytest.mark.parametrize("seed", range(60))
 def test_inline_diff_always_reproduces_both_texts(seed):
     rng = random.Random(seed)
@@ -255,6 +263,15 @@ def test_side_by_side_shows_deleted_lines_and_uneven_replacements():
         ("equal", 4, 3),
     ]
     assert rows[2]["old_html"] == "c" and rows[2]["new_html"] == ""
+
+
+def test_side_by_side_does_not_show_a_missing_final_newline_as_a_change():
+    rows = side_by_side("a\nb", "a\nb\nc\n", context=None)
+    assert [(r["kind"], r["old_no"], r["new_no"]) for r in rows] == [
+        ("equal", 1, 1),
+        ("equal", 2, 2),
+        ("insert", None, 3),
+    ]
 
 
 def test_side_by_side_collapses_long_unchanged_runs_into_skip_rows():
@@ -499,6 +516,11 @@ def test_both_sides_appending_different_text_at_the_end_conflicts():
 def test_deleting_everything_does_not_drop_the_other_sides_final_newline():
     result = merge_text("a\nb\n", "", "a\nb\nc\n")
     assert result.clean and result.text == "c\n"
+
+
+def test_a_blank_line_left_at_the_end_of_the_merge_keeps_its_newline():
+    result = merge_text("old\n", "new\n\nold", "")  # theirs deleted the line mine kept last
+    assert result.clean and result.text == "new\n\n"
 
 
 def test_merging_into_an_empty_base_with_different_texts_conflicts():

@@ -9,11 +9,18 @@ Merge rule for touching hunks (compared by the base lines each side changed):
   * anything else is clean: edits to adjacent lines (5 and 6) both apply, and an
     insertion just before / just after the other side's changed range goes
     before / after that change.
+Line endings are normalised first (CRLF and a lone CR become LF); the merged text ends
+with a newline if the side that changed that wanted one (else as the base did).
 
 Diffs stay fast on long texts: the common head and tail are trimmed, small middles go
 to difflib.SequenceMatcher (autojunk=False), and large ones are first anchored on items
 unique to both sides (patience diff). A per-call work budget caps the worst case; past
-it, a region is shown (or merged) as one whole replacement, which loses nothing.
+it, a region is shown (or merged) as one whole replacement, which loses nothing. A changed
+block too long for one word diff is word-diffed line against line instead.
+
+Why not a library: Breezy's merge3 (diff3 rules) makes adjacent-line edits and insertions
+beside the other side's edit conflicts, and plain difflib is quadratic when every match is
+one line long (seconds at the 200 KB body limit). bench/diff_pathological.py measures ours.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from itertools import zip_longest
 
 # Kana, CJK ideographs (with extensions and compatibility forms), 々〆〇, half-width kana.
 _CJK = (
@@ -36,7 +44,7 @@ _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 _CHEAP = 4_096  # SequenceMatcher runs on regions up to this many item pairs
 _BUDGET = 400_000  # work units per public call; about one unit per item pair compared
 _CALL_COST = 20  # units charged per matching pass or word diff
-_MAX_TOKENS = 20_000  # larger blocks (no line in common) are shown as one replacement
+_MAX_TOKENS = 20_000  # larger blocks are diffed line by line, larger lines replaced whole
 _MAX_DEPTH = 8  # nesting of anchored (patience) passes
 _MIN_SKIP = 3  # never collapse fewer unchanged lines than this
 
@@ -150,6 +158,8 @@ def _word_segments(old: str, new: str, budget: list[int]) -> list[list[str]]:
     A space-only gap between two changes joins them ("<del>a b</del><ins>c d</ins>").
     """
     a, b = _TOKEN_RE.findall(old), _TOKEN_RE.findall(new)
+    if budget[0] > 0 and len(a) + len(b) > _MAX_TOKENS and "\n" in old[:-1] + new[:-1]:
+        return _line_pair_segments(_LINE_RE.findall(old), _LINE_RE.findall(new), budget)
     if budget[0] <= 0 or len(a) + len(b) > _MAX_TOKENS:
         return [["change", old, new]]
     budget[0] -= _CALL_COST + len(a) + len(b)
@@ -164,6 +174,18 @@ def _word_segments(old: str, new: str, budget: list[int]) -> list[list[str]]:
             segments[-1][2] += gap + new_part
         else:
             segments.append([kind, old_part, new_part])
+    return segments
+
+
+def _line_pair_segments(old_lines: list[str], new_lines: list[str], budget) -> list[list[str]]:
+    """Word diff of a block too long for one: line k against line k, as side_by_side
+    shows them; once the budget is spent, the rest of the block is one replacement."""
+    segments: list[list[str]] = []
+    for k, (old, new) in enumerate(zip_longest(old_lines, new_lines, fillvalue="")):
+        if budget[0] <= 0:
+            segments.append(["change", "".join(old_lines[k:]), "".join(new_lines[k:])])
+            break
+        segments += _word_segments(old, new, budget)
     return segments
 
 
@@ -222,9 +244,10 @@ def side_by_side(old: str, new: str, context: int | None = 2) -> list[dict]:
     """Rows for a two-column table: kind, old_no, new_no (1-based), old_html, new_html.
 
     Kinds: equal; change (words in <del> left, <ins> right); insert; delete; skip
-    (the "… N unchanged lines …" text in ``old_html``, line numbers None).
+    (the "… N unchanged lines …" text in ``old_html``, line numbers None). Lines are
+    compared without their newlines: a missing final newline is not shown as a change.
     """
-    a, b = _lines(old), _lines(new)
+    (a, _), (b, _) = _split(_normalize(old)), _split(_normalize(new))
     budget = [_BUDGET]
     rows: list[dict] = []
     for tag, i1, i2, j1, j2 in _line_opcodes(a, b, context, budget):
@@ -233,8 +256,8 @@ def side_by_side(old: str, new: str, context: int | None = 2) -> list[dict]:
             rows.append({**row, "old_html": _skip_label(i2 - i1)})
             continue
         for k in range(max(i2 - i1, j2 - j1)):
-            o = a[i1 + k].rstrip("\n") if i1 + k < i2 else None
-            n = b[j1 + k].rstrip("\n") if j1 + k < j2 else None
+            o = a[i1 + k] if i1 + k < i2 else None
+            n = b[j1 + k] if j1 + k < j2 else None
             row = {
                 "kind": "equal" if tag == "equal" else "delete" if n is None else "insert",
                 "old_no": None if o is None else i1 + k + 1,
@@ -348,27 +371,37 @@ def merge_text(base: str, mine: str, theirs: str) -> MergeResult:
         return MergeResult(mine)
     if base == mine:
         return MergeResult(theirs)
-    (b, b_nl), (m, m_nl), (t, t_nl) = _split(base), _split(mine), _split(theirs)
-    sides, delta, budget = (m, t), [0, 0], [_BUDGET]
-    hunks = [[op for op in _opcodes(b, x, budget) if op[0] != "equal"] for x in sides]
-    out: list[str] = []
+    (base_lines, base_ends), *sides = _split(base), _split(mine), _split(theirs)
+    side_lines = [lines for lines, _ in sides]
+    budget = [_BUDGET]
+    hunks = [
+        [op for op in _opcodes(base_lines, lines, budget) if op[0] != "equal"]
+        for lines in side_lines
+    ]
+    shift = [0, 0]  # lines each side added minus lines it removed, before the cluster
+    merged: list[str] = []
     conflicts: list[Conflict] = []
-    pos = 0
-    for c_start, c_end, *side_hunks in _clusters(*hunks):
-        out.extend(b[pos:c_start])
-        regions, starts = [], []
+    done = 0  # base lines already merged
+    for start, end, *side_hunks in _clusters(*hunks):
+        merged.extend(base_lines[done:start])
+        regions, region_starts = [], []
         for s in (0, 1):
-            starts.append(c_start + delta[s])
-            delta[s] += sum((j2 - j1) - (i2 - i1) for _, i1, i2, j1, j2 in side_hunks[s])
-            regions.append(sides[s][starts[s] : c_end + delta[s]])
-        if side_hunks[0] and side_hunks[1] and regions[0] != regions[1]:
-            conflicts.append(Conflict(b[c_start:c_end], regions[0], regions[1], starts[0] + 1))
-        out.extend(regions[0] if side_hunks[0] else regions[1])
-        pos = c_end
-    out.extend(b[pos:])
-    m_nl, t_nl = (m_nl if m else b_nl), (t_nl if t else b_nl)  # "" has no opinion on it
-    ends = t_nl if m_nl == b_nl else m_nl
-    text = "\n".join(out) + ("\n" if ends and out else "")
+            region_starts.append(start + shift[s])
+            shift[s] += sum((j2 - j1) - (i2 - i1) for _, i1, i2, j1, j2 in side_hunks[s])
+            regions.append(side_lines[s][region_starts[s] : end + shift[s]])
+        mine_region, their_region = regions
+        if side_hunks[0] and side_hunks[1] and mine_region != their_region:
+            clash = Conflict(base_lines[start:end], mine_region, their_region, region_starts[0] + 1)
+            conflicts.append(clash)
+        merged.extend(mine_region if side_hunks[0] else their_region)
+        done = end
+    merged.extend(base_lines[done:])
+    # The final newline is as the side that changed it wants; an empty text has no say,
+    # and an empty last line needs one to exist at all.
+    mine_ends, their_ends = (ends if lines else base_ends for lines, ends in sides)
+    final_newline = their_ends if mine_ends == base_ends else mine_ends
+    final_newline = final_newline or merged[-1:] == [""]
+    text = "\n".join(merged) + ("\n" if final_newline and merged else "")
     if conflicts:
         return MergeResult(None, conflicts, draft=text)
     return MergeResult(text)
