@@ -2,8 +2,8 @@
 
 from urllib.parse import quote
 
-import markdown
 import pytest
+from markdown_it import MarkdownIt
 
 from tests.factories import edit, edit_form_data, make_article
 from wiki.models import Article, ArticleKind, Revision, SlugRedirect
@@ -39,7 +39,8 @@ def forbid_rendering(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("Markdown was rendered during a read")
 
-    monkeypatch.setattr(markdown.Markdown, "convert", boom)
+    monkeypatch.setattr(MarkdownIt, "parse", boom)
+    monkeypatch.setattr("wiki.rendering.render", boom)
     for where in ("wiki.rendering", "wiki.editing", "wiki.publishing", "wiki.views.api"):
         monkeypatch.setattr(f"{where}.render_markdown", boom)
 

@@ -7,9 +7,11 @@ from markdownx.fields import MarkdownxFormField
 
 from . import names
 from .models import Article, ArticleKind, Report
+from .rendering import markup_problem
+from .rendering.limits import MAX_BYTES
 from .selectors import find_article_by_name, find_lookalike, find_tag_by_name
 
-MAX_BODY_BYTES = 200 * 1024
+MAX_BODY_BYTES = MAX_BYTES  # decided with the renderer's other limits (rendering/limits.py)
 MAX_ALIASES = 30
 MAX_TAGS = 30
 MAX_CONTRASTS = 20
@@ -172,13 +174,9 @@ class ArticleForm(forms.Form):
 
     def clean_body(self):
         body = _reject_garbage(self.cleaned_data.get("body") or "", "text")
-        size = len(body.encode("utf-8"))
-        if size > MAX_BODY_BYTES:
-            raise ValidationError(
-                f"The text is {size // 1024} KB; the limit is {MAX_BODY_BYTES // 1024} KB. "
-                "Split it into several articles.",
-                code="body_too_long",
-            )
+        problem = markup_problem(body)  # size, markup counts, nesting: what renders in time
+        if problem is not None:
+            raise ValidationError(problem.message, code=problem.code)
         return body
 
     def clean_aliases(self):

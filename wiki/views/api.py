@@ -3,22 +3,28 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.ratelimit import hit
 
-from ..rendering import render_markdown
+from ..rendering import markup_problem, render_markdown
 
 
 @require_POST
 @login_required
 def preview(request):
-    """markdownx's live preview: the same renderer, so the preview is what the page shows."""
+    """markdownx's live preview: the same renderer, so the preview is what the page shows.
+    A text the article form would refuse is not rendered: the preview says why instead."""
     if not hit("preview", str(request.user.pk), limit=settings.KOTOBA_PREVIEW_RATE, window=60):
         return HttpResponse(
             '<p class="notice">Preview paused: too many previews in a minute.</p>', status=429
         )
     # NUL can never be saved (the form refuses it) and PostgreSQL refuses it in the
     # wikilink lookup: show it as U+FFFD, as browsers do.
-    html = render_markdown(request.POST.get("content", "").replace("\x00", "\ufffd"))
-    return HttpResponse(html, content_type="text/html; charset=utf-8")
+    text = request.POST.get("content", "").replace("\x00", "\ufffd")
+    problem = markup_problem(text)
+    if problem is not None:
+        notice = format_html('<p class="notice">No preview: {}</p>', problem.message)
+        return HttpResponse(notice, status=422, content_type="text/html; charset=utf-8")
+    return HttpResponse(render_markdown(text), content_type="text/html; charset=utf-8")
