@@ -1,7 +1,7 @@
 """Benchmark: rendering time on pathological Markdown, measured (not asserted).
 
     .venv/bin/python bench/render_pathological.py              # markdown-it, about a minute
-    .venv/bin/python bench/render_pathological.py --compare    # and Python-Markdown beside it
+    .venv/bin/python bench/render_pathological.py --compare    # and Python-Markdown: ~10 min
     .venv/bin/python bench/render_pathological.py --only bracket --repeat 3
 
 Every shape is a unit repeated (or nested) n times. For each shape the bench finds the largest
@@ -15,8 +15,9 @@ shows what happens to the same shape at the byte cap when the form would refuse 
 then shows the text escaped instead of parsing it, and must still be quick.
 
 --compare also times Python-Markdown (the extensions Kotoba used: tables, fenced_code,
-footnotes, toc, sane_lists) on the same texts, each shape in a subprocess with a timeout, so a
-quadratic shape cannot hang the run.
+footnotes, toc, sane_lists) on the same shape at the largest accepted size ("PyMd max") and at
+the byte cap ("PyMd cap", which the old renderer accepted whatever the markup), each in a
+subprocess killed after --timeout seconds, so a quadratic shape cannot hang the run.
 """
 
 import argparse
@@ -214,31 +215,28 @@ def time_render(text: str, repeat: int) -> float:
     return best * 1000
 
 
-def python_markdown_ms(shape: Shape, ns: list[int], timeout: float) -> list[str]:
-    """Python-Markdown's times for the same texts, in a child process that may be killed."""
-    args = [sys.executable, __file__, "--child", shape.name, *map(str, ns)]
+def python_markdown_ms(shape: Shape, n: int, timeout: float) -> str:
+    """Python-Markdown's time for the same text, in a child process that may be killed."""
+    args = [sys.executable, __file__, "--child", shape.name, str(n)]
     try:
         done = subprocess.run(  # noqa: S603 (our own script, fixed arguments)
             args, capture_output=True, text=True, timeout=timeout, check=True
         )
-    except subprocess.TimeoutExpired as stopped:
-        finished = (stopped.stdout or b"").decode().split() if stopped.stdout else []
-        return finished + [f">{timeout:.0f}s"] * (len(ns) - len(finished))
+    except subprocess.TimeoutExpired:
+        return f">{timeout:.0f}s"
     except subprocess.CalledProcessError as failed:
-        return [f"error: {failed.stderr.strip().splitlines()[-1][:40]}"] * len(ns)
-    return done.stdout.split()
+        return "error: " + (failed.stderr.strip().splitlines() or ["?"])[-1][:30]
+    return done.stdout.strip()
 
 
-def child(name: str, ns: list[int]) -> None:
+def child(name: str, n: int) -> None:
     import markdown
 
-    shape = next(s for s in SHAPES if s.name == name)
+    text = next(s for s in SHAPES if s.name == name).build(n)
     extensions = ["tables", "fenced_code", "footnotes", "toc", "sane_lists"]
-    for n in ns:
-        text = shape.build(n)
-        start = time.perf_counter()
-        markdown.markdown(text, extensions=extensions)
-        print(f"{(time.perf_counter() - start) * 1000:.0f}", flush=True)
+    start = time.perf_counter()
+    markdown.markdown(text, extensions=extensions)
+    print(f"{(time.perf_counter() - start) * 1000:.0f}")
 
 
 def main() -> None:
@@ -247,10 +245,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=15, help="seconds per shape (compare)")
     parser.add_argument("--repeat", type=int, default=1, help="best of N at the largest size")
     parser.add_argument("--only", help="shapes whose name contains this")
-    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], [int(n) for n in args.child[1:]])
+        child(args.child[0], int(args.child[1]))
         return
 
     database = tempfile.NamedTemporaryFile(suffix=".sqlite3", delete=False)  # noqa: SIM115
@@ -276,7 +274,7 @@ def main() -> None:
     head = f"{'shape':<28} {'max KB':>7} {'1/8':>7} {'1/4':>7} {'1/2':>7} {'max ms':>7}"
     head += f" {'ms/KB':>6} {'k':>5}  {'at the byte cap':<34}"
     if compare:
-        head += f" {'Py-Markdown 1/8 .. max (ms)':<30}"
+        head += f" {'PyMd max':>9} {'PyMd cap':>9}"
     print(head)
     print("-" * len(head))
     flagged = []
@@ -304,8 +302,9 @@ def main() -> None:
         line += f" {slope:6.2f}" if slope is not None else "      -"
         line += f" {exponent:5.2f}" if exponent is not None else "     -"
         line += f"  {at_cap:<34}"
-        if compare and ns:
-            line += " " + " ".join(python_markdown_ms(shape, ns, args.timeout))
+        if compare:
+            at_max = python_markdown_ms(shape, n_max, args.timeout) if n_max else "-"
+            line += f" {at_max:>9} {python_markdown_ms(shape, cap_n, args.timeout):>9}"
         flags = []
         if times and times[-1] > SLOW_MS:
             flags.append("SLOW")

@@ -12,6 +12,7 @@ from wiki.rendering import (
     render_markdown,
     wikilink_targets,
 )
+from wiki.rendering import render as render_once
 
 ARTICLES = {"Tokyo": "tokyo", "Kyoto": "kyoto", "寝取られ": "寝取られ"}
 
@@ -105,6 +106,24 @@ def test_footnotes_make_a_references_section_with_numbered_refs():
     assert 'class="footnote-backref"' in html
     assert "<hr" not in html
     assert html.index("References") < html.index("Note A.")
+
+
+def test_footnotes_nobody_cites_are_still_listed_without_a_way_back():
+    html = render("Cited[^a].\n\n[^a]: Used.\n[^b]: Never cited.")
+    assert '<li id="fn:b"><p>Never cited.</p>' in html
+    assert 'href="#fnref:b"' not in html
+
+
+def test_duplicate_headings_get_numbered_ids():
+    html = render("## Notes\n\n## Notes\n\n## Notes_1\n\n## Notes")
+    ids = re.findall(r'<h2 id="([^"]+)"', html)
+    assert ids == ["notes", "notes_1", "notes_2", "notes_3"]
+
+
+def test_duplicate_headings_ending_in_a_huge_number_get_ids_too():
+    heading = "## a_" + "9" * 5000
+    html = render(f"{heading}\n\n{heading}")
+    assert html.count('<h2 id="a_') == 2
 
 
 def test_references_heading_id_does_not_clash_with_a_user_heading_named_references():
@@ -305,6 +324,45 @@ def test_wikilink_targets_lists_stripped_titles_without_sections_or_code():
     assert wikilink_targets("") == set()
 
 
+def test_wikilinks_in_indented_code_and_image_text_are_not_targets():
+    text = "Text.\n\n    [[IndentedCode]]\n\n![[[InImage]]](x.png) [[Tokyo]]"
+    assert wikilink_targets(text) == {"Tokyo"}
+
+
+def test_wikilink_typed_longer_than_twice_a_title_is_plain_text():
+    title = "a" * 401
+    html = render(f"[[{title}]]")
+    assert "<a" not in html and f"[[{title}]]" in html
+    assert wikilink_targets(f"[[{title}]]") == set()
+
+
+def test_wikilink_whose_title_is_only_invisible_characters_is_plain_text():
+    assert "<a" not in render("[[\u200b\u200b]]")
+    assert wikilink_targets("[[\u200b]]") == set()
+
+
+# --- one parse gives everything a save needs ----------------------------------------------
+
+
+def test_render_gives_html_faq_links_and_targets_from_one_resolver_call():
+    resolver = FakeResolver()
+    result = render_once(
+        "See [[Tokyo]] and [[Nara|n]] at https://a.example/x.\n\n## FAQ\n\n### Why?\n\nSo.",
+        resolver,
+    )
+    assert resolver.calls == [{"Tokyo", "Nara"}]
+    assert result.wikilink_targets == {"Tokyo", "Nara"}
+    assert result.faq == [("Why?", "So.")]
+    assert result.external_links == ["https://a.example/x"]
+    assert 'href="/wiki/tokyo/"' in result.html
+    assert result.problem is None
+
+
+def test_render_of_blank_text_is_empty():
+    result = render_once("  \n ")
+    assert (result.html, result.faq, result.external_links) == ("", [], [])
+
+
 # --- FAQ ----------------------------------------------------------------------------------
 
 FAQ_TEXT = """Intro.
@@ -350,6 +408,12 @@ def test_faq_section_is_wrapped_and_questions_become_items():
     assert "Background" in faq and "Background" not in "".join(items)
     assert "Next section" not in faq and "Outside the FAQ" not in faq
     assert html.count('class="faq-item"') == 2
+
+
+def test_faq_heading_written_as_h1_is_demoted_and_still_opens_the_section():
+    html = render("# FAQ\n\n### Why?\n\nBecause.\n\n# Next\n\nAfter.")
+    faq = re.search(r'<section class="faq">.*?</section>', html, re.S).group(0)
+    assert '<h2 id="faq">FAQ</h2>' in faq and "After." not in faq
 
 
 def test_faq_heading_may_be_just_faq_in_any_case():

@@ -9,11 +9,14 @@ One parse gives everything a save needs::
     result.wikilink_targets        # titles linked with [[...]], for the link table
     result.problem                 # a MarkupProblem when the text was over a limit
 
-A text over a limit (``markup_problem``) is never parsed: it comes back as escaped plain
-paragraphs, with ``problem`` set. The article form and the preview refuse such text first.
-``render_markdown``, ``faq_items``, ``external_links`` and ``wikilink_targets`` are thin
-wrappers over ``render`` for the callers that want one thing. Whatever markdown-it makes,
-nh3 cleans with an explicit allowlist: the Markdown side only has to be useful, never safe.
+A text over a limit (``markup_problem``) comes back as escaped plain paragraphs, with
+``problem`` set: one too big or with too much markup is not parsed at all, one nested too
+deeply is shown whole rather than losing its deepest part. The article form and the preview
+refuse such text first. ``render_markdown``, ``faq_items``, ``external_links`` and
+``wikilink_targets`` are thin wrappers for the callers that want one thing; the last parses
+are kept (``markup.parse``), so asking several of them about one text still parses it once.
+Whatever markdown-it makes, nh3 cleans with an allowlist: the Markdown side only has to be
+useful, never safe.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ Resolver = Callable[[Iterable[str]], dict[str, str | None]]
 
 @dataclass
 class Rendered:
+    """What one parse of a text gives; ``faq`` and ``external_links`` are read on demand."""
+
     html: str
     wikilink_targets: frozenset[str] = frozenset()
     problem: MarkupProblem | None = None
@@ -69,25 +74,37 @@ class Rendered:
 def markup_problem(text: str) -> MarkupProblem | None:
     """Why ``text`` cannot be accepted, or None. Counting first; nesting needs the parse,
     which is kept, so rendering the same text next costs nothing more."""
+    return _parse(_well_formed(text))[1]
+
+
+def _well_formed(text: str | None) -> str:
+    """``text``, with lone surrogates (which no page can hold) shown as U+FFFD."""
     text = text or ""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def _parse(text: str) -> tuple[markup.Document | None, MarkupProblem | None]:
+    """The parse of ``text`` (None when it is blank or over a limit) and its problem."""
     problem = limits.size_problem(text)
-    if problem is None and text.strip() and markup.parse(text).too_deep:
-        problem = limits.TOO_DEEP
-    return problem
+    if problem is not None or not text.strip():
+        return None, problem
+    doc = markup.parse(text)
+    return (None, limits.TOO_DEEP) if doc.too_deep else (doc, None)
 
 
 def render(text: str, resolver: Resolver | None = None) -> Rendered:
     """Parse ``text`` once. ``resolver(set_of_titles) -> {title: slug | None}`` is called at
     most once (not at all without wikilinks); default ``wiki.linking.resolve_titles``."""
-    text = text or ""
-    if not text.strip():
-        return Rendered("")
-    problem = limits.size_problem(text)
-    doc = None if problem else markup.parse(text)
-    if doc is not None and doc.too_deep:
-        problem = limits.TOO_DEEP
-    if problem:
+    text = _well_formed(text)
+    doc, problem = _parse(text)
+    if problem is not None:
         return Rendered(sanitize.clean(_as_plain_paragraphs(text)), problem=problem, _source=text)
+    if doc is None:
+        return Rendered("")
     slugs: dict[str, str | None] = {}
     if doc.wikilink_targets:
         if resolver is None:
@@ -117,23 +134,18 @@ def render_markdown(text: str, resolver: Resolver | None = None) -> str:
 def wikilink_targets(text: str) -> set[str]:
     """Titles (stripped, without #section) linked by ``[[...]]``: read from the parse, so
     code, escaped brackets and titles too long to store are not among them."""
-    text = text or ""
-    if not text.strip() or limits.size_problem(text):
-        return set()
-    doc = markup.parse(text)
-    return set() if doc.too_deep else set(doc.wikilink_targets)
+    doc, _ = _parse(_well_formed(text))
+    return set(doc.wikilink_targets) if doc is not None else set()
 
 
 def faq_items(text: str) -> list[tuple[str, str]]:
     """(question, plain-text answer) pairs of the FAQ section(s); ``[]`` when there are none."""
-    return render(text, resolver=_no_articles).faq
+    doc, _ = _parse(_well_formed(text))
+    return doc.faq_text() if doc is not None else []
 
 
 def external_links(text: str) -> list[str]:
     """http(s) URLs in the Markdown source (links, autolinks, bare URLs), in document order,
     duplicates kept (use ``len(set(...))`` for distinct). Needs no database."""
-    return render(text, resolver=_no_articles).external_links
-
-
-def _no_articles(titles) -> dict[str, str | None]:
-    return {}
+    text = _well_formed(text)
+    return Rendered("", _document=_parse(text)[0], _source=text).external_links

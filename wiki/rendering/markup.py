@@ -293,7 +293,7 @@ class _Ids:
         if not found or found in self.used:
             base, n = wanted, 1
             head, sep, tail = wanted.rpartition("_")
-            if sep and tail.isascii() and tail.isdigit():
+            if sep and tail.isascii() and tail.isdigit() and len(tail) < 10:
                 base, n = head, int(tail) + 1
             start = (base, n)
             n = self.next.get(start, n)
@@ -326,7 +326,9 @@ def _text_of(token: Token) -> str:
     return "".join(parts).strip()
 
 
-@lru_cache(maxsize=1)  # the form checks a text, then the save renders the same text
+# The form checks the new text; the spam check reads the old one and the new; the save
+# renders the new one: with two kept, a save parses each text once.
+@lru_cache(maxsize=2)
 def parse(text: str) -> Document:
     env: dict = {}
     tokens = MD.parse(text, env)
