@@ -30,7 +30,7 @@ class MarkupProblem:
 # (what it is called, microseconds per unit, how to count it)
 _WEIGHTS = (
     ("bytes", 0.6, lambda text: len(text.encode("utf-8", "surrogatepass"))),
-    ("lines", 65, lambda text: text.count("\n") + text.count("\r")),
+    ("lines", 75, lambda text: text.count("\n") + text.count("\r")),
     ("square brackets [", 32, lambda text: text.count("[")),
     ("image marks ![", 32, lambda text: text.count("![")),
     ("emphasis marks * and _", 15, lambda text: text.count("*") + text.count("_")),
