@@ -37,14 +37,6 @@ def hrefs(html):
     return re.findall(r'<a\b[^>]*\bhref="([^"]*)"', html)
 
 
-def scheme_of(href):
-    """The scheme a browser reads in `href` (tabs and newlines dropped, leading controls and
-    spaces stripped), or None for a relative URL such as `jav%09ascript:x`."""
-    href = re.sub(r"[\t\n\r]", "", href).lstrip("".join(map(chr, range(33))))
-    found = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", href)
-    return found.group(1).lower() if found else None
-
-
 # --- basics -------------------------------------------------------------------------------
 
 
@@ -185,10 +177,10 @@ def test_script_and_raw_tags_are_inert_in_every_position(text):
 )
 def test_dangerous_link_schemes_lose_their_href(url):
     html = render(f"[click]({url})")
-    assert "click" in html  # the words stay, as plain text
-    assert [h for h in hrefs(html) if scheme_of(h)] == []
+    assert "click" in html  # the words stay (as text, or as a link without an href)
+    assert hrefs(html) == []
     if "\n" not in url:  # the same URL as a reference-style link definition
-        assert [h for h in hrefs(render(f"[ref][r]\n\n[r]: {url.strip()}")) if scheme_of(h)] == []
+        assert hrefs(render(f"[ref][r]\n\n[r]: {url.strip()}")) == []
 
 
 def test_relative_fragment_and_mailto_links_survive():
