@@ -32,13 +32,13 @@ class MarkupProblem:
 _WEIGHTS = (
     ("bytes", 0.6, lambda text: len(text.encode("utf-8", "surrogatepass"))),
     ("lines", 75, lambda text: text.count("\n") + text.count("\r")),
-    ("square brackets [", 32, lambda text: text.count("[")),
-    ("image marks ![", 32, lambda text: text.count("![")),
-    ("emphasis marks * and _", 15, lambda text: text.count("*") + text.count("_")),
-    ("table bars |", 14, lambda text: text.count("|")),
-    ("angle brackets <", 4, lambda text: text.count("<")),
-    ("closing brackets ]", 3.5, lambda text: text.count("]")),
-    ("backslashes \\", 1.5, lambda text: text.count("\\")),
+    ("square brackets “[”", 32, lambda text: text.count("[")),
+    ("image marks “![”", 32, lambda text: text.count("![")),
+    ("emphasis marks “*” and “_”", 15, lambda text: text.count("*") + text.count("_")),
+    ("table bars “|”", 14, lambda text: text.count("|")),
+    ("angle brackets “<”", 4, lambda text: text.count("<")),
+    ("closing brackets “]”", 3.5, lambda text: text.count("]")),
+    ("backslashes “\\”", 1.5, lambda text: text.count("\\")),
 )
 
 TOO_DEEP = MarkupProblem(
