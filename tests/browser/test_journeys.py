@@ -32,6 +32,9 @@ def test_reader_finds_a_term_and_reads_its_history(demo, browse):
     expect(rows).to_have_count(2)
     page.get_by_role("button", name="Compare selected revisions").click()
     page.wait_for_url(re.compile(r"/wiki/ntr/diff/1/2/"))
+    # The diff quotes the text, so it opens behind the same notice as the article.
+    expect(page.locator(".notice-gate")).to_contain_text("adult theme")
+    page.get_by_role("button", name="Show the article").click()
     expect(page.locator(".diff-inline ins").first).to_be_visible()
     expect(page.locator(".field-changes")).to_contain_text("Tags")
     screenshot(page, "diff", readme=True)
