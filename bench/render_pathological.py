@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/render_pathological.py              # markdown-it, about a minute
     .venv/bin/python bench/render_pathological.py --compare    # and Python-Markdown: ~10 min
-    .venv/bin/python bench/render_pathological.py --only bracket --repeat 3
+    .venv/bin/python bench/render_pathological.py --only "run of" --repeat 3
 
 Every shape is a unit repeated (or nested) n times. For each shape the bench finds the largest
 n that the article form accepts (``wiki.rendering.markup_problem``: size, counted markup,
@@ -243,7 +243,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--compare", action="store_true", help="also time Python-Markdown")
     parser.add_argument("--timeout", type=float, default=15, help="seconds per shape (compare)")
-    parser.add_argument("--repeat", type=int, default=1, help="best of N at the largest size")
+    parser.add_argument("--repeat", type=int, default=2, help="best of N runs at each size")
     parser.add_argument("--only", help="shapes whose name contains this")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -283,7 +283,7 @@ def main() -> None:
         n_max = largest_accepted(shape)
         ns = sorted({max(1, n_max // f) for f in FRACTIONS}) if n_max else []
         sizes = [size_of(shape.build(n)) for n in ns]
-        times = [time_render(shape.build(n), args.repeat if n == n_max else 1) for n in ns]
+        times = [time_render(shape.build(n), args.repeat) for n in ns]
         exponent = fit_exponent(sizes, times) if len(ns) == len(FRACTIONS) else None
         cap_n = at_byte_cap(shape)
         cap_text = shape.build(cap_n)
