@@ -18,7 +18,7 @@ help:
 	@echo "make test       lint, checks, and the test suite on SQLite (and PostgreSQL when it answers)"
 	@echo "make serve      the production path locally (collectstatic, gunicorn + mail worker, DJANGO_DEBUG=0)"
 	@echo "make superuser  create an administrator account"
-	@echo "make bench      measure render and page times (bench/pages.py)"
+	@echo "make bench      pathological render and diff inputs, then page times (bench/)"
 	@echo "make load       60 s of mixed traffic against make serve, every error listed (SECONDS=, CLIENTS=)"
 	@echo "make backup     back up the database to backups/ (SQLite or PostgreSQL, while the site runs)"
 	@echo "make restore FILE=backups/...  restore a backup (add YES=1 to replace a database that has data)"
@@ -86,6 +86,8 @@ restore: $(VENV)/.installed
 	$(BIN)/python manage.py restore "$(FILE)" $(if $(YES),--yes)
 
 bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/render_pathological.py
+	$(BIN)/python bench/diff_pathological.py
 	$(BIN)/python bench/pages.py
 
 # Fresh database (DATABASE_URL=postgres://.../new_name for PostgreSQL), make serve on a free port.
