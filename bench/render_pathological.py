@@ -1,6 +1,6 @@
 """Benchmark: rendering time on pathological Markdown, measured (not asserted).
 
-    .venv/bin/python bench/render_pathological.py              # markdown-it, about a minute
+    .venv/bin/python bench/render_pathological.py              # markdown-it, about 75 s
     .venv/bin/python bench/render_pathological.py --compare    # and Python-Markdown: ~10 min
     .venv/bin/python bench/render_pathological.py --only "run of" --repeat 3
 
@@ -10,7 +10,8 @@ nesting) and times everything a save needs from one parse (``render``: HTML, FAQ
 external links; wikilinks resolved against an empty SQLite database) at 1/8, 1/4, 1/2 and all
 of that size. It prints the times, the slope in ms per KB at the largest size and the growth
 exponent (time ~ size^k, fitted over the four sizes), and flags a time over 1 s ("SLOW") or
-k > 1.3 ("SUPERLINEAR"), above a few milliseconds where the clock is trustworthy. "refused"
+k > 1.3 ("SUPERLINEAR"), above a few milliseconds where the clock is trustworthy (on a busy
+machine a flag can be noise: confirm it with --only NAME --repeat 5). "refused"
 shows what happens to the same shape at the byte cap when the form would refuse it: render()
 then shows the text escaped instead of parsing it, and must still be quick.
 
