@@ -13,7 +13,7 @@ exponent (time ~ size^k, fitted over the four sizes), and flags a time over 1 s 
 k > 1.3 ("SUPERLINEAR"), above a few milliseconds where the clock is trustworthy (on a busy
 machine a flag can be noise: confirm it with --only NAME --repeat 5). "refused"
 shows what happens to the same shape at the byte cap when the form would refuse it: render()
-then shows the text escaped instead of parsing it, and must still be quick.
+then shows the text escaped instead of rendering its markup, and must still be quick.
 
 --compare also times Python-Markdown (the extensions Kotoba used: tables, fenced_code,
 footnotes, toc, sane_lists) on the same shape at the largest accepted size ("PyMd max") and at
