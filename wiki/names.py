@@ -49,18 +49,25 @@ _IGNORABLE_RANGES = (
 )
 
 
-def _is_ignorable(char: str) -> bool:
-    code = ord(char)
-    if any(low <= code <= high for low, high in _IGNORABLE_RANGES):
-        return True
-    # Control characters that are not whitespace (whitespace is folded below).
-    return unicodedata.category(char) == "Cc" and not char.isspace()
+def _invisible_table() -> dict[int, None]:
+    """str.translate table deleting every ignorable code point and every control character
+    that is not whitespace (whitespace is folded by `split`)."""
+    codes = {code for low, high in _IGNORABLE_RANGES for code in range(low, high + 1)}
+    codes |= {
+        code
+        for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))
+        if unicodedata.category(chr(code)) == "Cc" and not chr(code).isspace()
+    }
+    return dict.fromkeys(codes)
+
+
+_INVISIBLE = _invisible_table()
 
 
 def clean_name(text: str) -> str:
     """The name as stored and shown (see the module docstring)."""
     text = unicodedata.normalize("NFKC", text or "")
-    return " ".join("".join(ch for ch in text if not _is_ignorable(ch)).split())
+    return " ".join(text.translate(_INVISIBLE).split())
 
 
 def name_key(text: str) -> str:
