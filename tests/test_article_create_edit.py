@@ -41,8 +41,9 @@ def forbid_rendering(monkeypatch):
 
     monkeypatch.setattr(MarkdownIt, "parse", boom)
     monkeypatch.setattr("wiki.rendering.render", boom)
-    for where in ("wiki.rendering", "wiki.editing", "wiki.publishing", "wiki.views.api"):
+    for where in ("wiki.rendering", "wiki.publishing", "wiki.views.api"):
         monkeypatch.setattr(f"{where}.render_markdown", boom)
+    monkeypatch.setattr("wiki.editing.render", boom)
 
 
 # --- creating -----------------------------------------------------------------------------

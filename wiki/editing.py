@@ -16,7 +16,7 @@ from . import diffing, permissions, spam
 from .errors import EditRefused
 from .models import Article, ArticleKind, Revision, RevisionStatus
 from .publishing import publish
-from .rendering import faq_items, render_markdown
+from .rendering import Rendered, render
 from .selectors import find_article_by_name
 
 # Every versioned field. Lists hold ids (contrasts_with: articles; tags: tags).
@@ -197,7 +197,8 @@ def _create_tags(names, author) -> list:
 def _create(author, mine, kind, edit_summary, is_minor) -> SaveOutcome:
     from .publishing import slug_for
 
-    spam.check(author, added_text=mine["body"])
+    rendered = render(mine["body"])
+    spam.check(author, links=rendered.external_links)
     article = Article.objects.create(
         kind=kind,
         title=mine["title"],
@@ -205,7 +206,7 @@ def _create(author, mine, kind, edit_summary, is_minor) -> SaveOutcome:
         summary=mine["summary"],
         created_by=author,
     )
-    revision = _new_revision(article, None, author, mine, edit_summary, is_minor)
+    revision = _new_revision(article, None, author, mine, rendered, edit_summary, is_minor)
     return SaveOutcome(revision)
 
 
@@ -232,8 +233,10 @@ def _edit(author, mine, article, base_number, edit_summary, is_minor) -> SaveOut
                 "bad_base",
             )
         mine, merged_with = _merge(base, mine, head)
-    spam.check(author, added_text=mine["body"], previous_text=head.body if head else "")
-    revision = _new_revision(article, head, author, mine, edit_summary, is_minor)
+    rendered = render(mine["body"])  # the one parse of this save (the form's check kept it)
+    previous = head.external_links if head else []
+    spam.check(author, links=rendered.external_links, previous_links=previous)
+    revision = _new_revision(article, head, author, mine, rendered, edit_summary, is_minor)
     return SaveOutcome(revision, merged_with)
 
 
@@ -263,7 +266,9 @@ def _merge(base: Revision, mine: dict, head: Revision) -> tuple[dict, Revision]:
     return merged, head
 
 
-def _new_revision(article, parent, author, values, edit_summary, is_minor) -> Revision:
+def _new_revision(
+    article, parent, author, values, rendered: Rendered, edit_summary, is_minor
+) -> Revision:
     number = (parent.number if parent else 0) + 1
     latest_number = article.revisions.order_by("-number").values_list("number", flat=True).first()
     number = max(number, (latest_number or 0) + 1)
@@ -279,8 +284,10 @@ def _new_revision(article, parent, author, values, edit_summary, is_minor) -> Re
         status=RevisionStatus.ACCEPTED if accept else RevisionStatus.PENDING,
         reviewed_by=author if accept else None,
         reviewed_at=timezone.now() if accept else None,
-        body_html=render_markdown(values["body"]),
-        faq=[list(pair) for pair in faq_items(values["body"])],
+        body_html=rendered.html,
+        faq=[list(pair) for pair in rendered.faq],
+        external_links=rendered.external_links,
+        link_targets=sorted(rendered.wikilink_targets),
         size=size,
         size_delta=size - (parent.size if parent else 0),
         **{name: values[name] for name in TEXT_FIELDS},

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .models import Alias, Article, Link, Revision, SearchEntry, SlugRedirect, normalize_title
-from .rendering import plain_text, render_markdown, wikilink_targets
+from .rendering import plain_text, render_markdown
 
 RESERVED_SLUGS = {"new", "preview", "suggest", "random"}
 
@@ -101,7 +101,7 @@ def _sync_aliases(article: Article, revision: Revision) -> None:
 
 def _sync_links(article: Article, revision: Revision) -> None:
     Link.objects.filter(source=article).delete()
-    keys = {normalize_title(t) for t in wikilink_targets(revision.body)}
+    keys = {normalize_title(t) for t in revision.link_targets}
     keys.discard(article.title_key)
     if not keys:
         return

@@ -4,17 +4,17 @@ from django.conf import settings
 
 from .errors import EditRefused
 from .models import BlockedURL
-from .rendering import external_links
 
 
-def added_links(new_text: str, old_text: str = "") -> list[str]:
-    """External links in `new_text` that `old_text` did not have."""
-    before = set(external_links(old_text)) if old_text else set()
-    return [url for url in dict.fromkeys(external_links(new_text)) if url not in before]
+def added_links(links, previous_links=()) -> list[str]:
+    """The distinct links of a new text that the previous text did not have (both lists as
+    `wiki.rendering.render` gives them; the previous one is stored on its revision)."""
+    before = set(previous_links)
+    return [url for url in dict.fromkeys(links) if url not in before]
 
 
-def check(author, *, added_text: str, previous_text: str = "") -> None:
-    links = added_links(added_text, previous_text)
+def check(author, *, links, previous_links=()) -> None:
+    links = added_links(links, previous_links)
     if not links:
         return
     patterns = list(BlockedURL.objects.all())

@@ -210,6 +210,10 @@ class Revision(models.Model):
     # Derived once, at save time.
     body_html = models.TextField(blank=True, editable=False)
     faq = models.JSONField(default=list, blank=True, editable=False)
+    # From the same parse: the http(s) links of the body (the next edit's spam check compares
+    # against them) and the titles it links with [[...]] (publishing fills the link table).
+    external_links = models.JSONField(default=list, blank=True, editable=False)
+    link_targets = models.JSONField(default=list, blank=True, editable=False)
     size = models.PositiveIntegerField(default=0)
     size_delta = models.IntegerField(default=0)
 
