@@ -5,39 +5,19 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from markdownx.fields import MarkdownxFormField
 
-from . import names
+from . import validation
 from .models import Article, ArticleKind, Report
-from .rendering import markup_problem
 from .rendering.limits import MAX_BYTES
 from .selectors import find_article_by_name, find_lookalike, find_tag_by_name
 
+# The field rules live in wiki.validation (the importer uses them too); the form adds the
+# questions that need the database: is the name taken, does the tag or article exist.
 MAX_BODY_BYTES = MAX_BYTES  # decided with the renderer's other limits (rendering/limits.py)
-MAX_ALIASES = 30
-MAX_TAGS = 30
-MAX_CONTRASTS = 20
-
-
-def _reject_garbage(value: str, label: str) -> str:
-    if "\x00" in value:
-        raise ValidationError(f"The {label} contains NUL characters.", code="null_characters")
-    if "\ufffd" in value:
-        raise ValidationError(
-            f"The {label} contains bytes that are not valid UTF-8 text. "
-            "Retype the marked characters (shown as �).",
-            code="invalid_utf8",
-        )
-    return value
-
-
-def reject_invalid_utf8(value: str) -> None:
-    """Every text field: bytes that were not UTF-8 arrive as U+FFFD (Django decodes with
-    "replace"); refuse them rather than store the replacement characters."""
-    if isinstance(value, str) and "\ufffd" in value:
-        raise ValidationError(
-            "This contains bytes that are not valid UTF-8 text. "
-            "Retype the marked characters (shown as �).",
-            code="invalid_utf8",
-        )
+MAX_ALIASES = validation.MAX_ALIASES
+MAX_TAGS = validation.MAX_TAGS
+MAX_CONTRASTS = validation.MAX_CONTRASTS
+MAX_LENGTHS = validation.MAX_LENGTHS
+reject_invalid_utf8 = validation.reject_invalid_utf8
 
 
 def _taken_message(article: Article, what: str):
@@ -71,19 +51,7 @@ def _lookalike_message(article: Article, what: str):
 def check_name(name: str, *, what, kind: str, exclude: Article | None = None) -> None:
     """Refuse a title or alias that is too long once normalised, taken, or a look-alike of a
     live article's name. `name` is already clean (wiki.names.clean_name)."""
-    key, limit = names.name_key(name), names.TITLE_MAX
-    length = max(len(name), len(key))
-    if length > limit:
-        spelled_out = (
-            ""
-            if length == len(name)
-            else " once written out in full: letters such as ß and ligatures such as ﬃ count "
-            "as several"
-        )
-        raise ValidationError(
-            f"{what} must have at most {limit} characters (it has {length}{spelled_out}).",
-            code=f"{kind}_too_long",
-        )
+    validation.check_name_length(name, what=what, kind=kind)
     other = find_article_by_name(name, exclude=exclude)
     if other is not None:
         raise ValidationError(_taken_message(other, what), code=f"{kind}_taken")
@@ -95,9 +63,9 @@ def check_name(name: str, *, what, kind: str, exclude: Article | None = None) ->
 class ArticleForm(forms.Form):
     kind = forms.ChoiceField(choices=ArticleKind.choices, widget=forms.RadioSelect)
     # The stored title is checked after cleaning (wiki.names); the raw input may be longer.
-    title = forms.CharField(max_length=2 * names.TITLE_MAX)
+    title = forms.CharField(max_length=MAX_LENGTHS["title"])
     summary = forms.CharField(
-        max_length=200,
+        max_length=MAX_LENGTHS["summary"],
         help_text="One line, at most 200 characters: shown under the title and in lists.",
     )
     body = MarkdownxFormField(
@@ -111,22 +79,30 @@ class ArticleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Other names, one per line. Each one leads to this article.",
     )
-    original_script = forms.CharField(max_length=200, required=False)
-    reading = forms.CharField(max_length=200, required=False, label="Reading or romanization")
-    origin_language = forms.CharField(max_length=100, required=False, label="Language of origin")
+    original_script = forms.CharField(max_length=MAX_LENGTHS["original_script"], required=False)
+    reading = forms.CharField(
+        max_length=MAX_LENGTHS["reading"], required=False, label="Reading or romanization"
+    )
+    origin_language = forms.CharField(
+        max_length=MAX_LENGTHS["origin_language"], required=False, label="Language of origin"
+    )
     contrasts_with = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Titles of the articles this explainer compares, one per line.",
     )
-    tone = forms.CharField(max_length=200, required=False, help_text="One short line.")
+    tone = forms.CharField(
+        max_length=MAX_LENGTHS["tone"], required=False, help_text="One short line."
+    )
     tags = forms.CharField(
         required=False,
         max_length=1000,
         help_text="Existing tag names, separated by commas.",
     )
     edit_summary = forms.CharField(
-        max_length=300, required=False, help_text="Briefly describe your change."
+        max_length=MAX_LENGTHS["edit_summary"],
+        required=False,
+        help_text="Briefly describe your change.",
     )
     is_minor = forms.BooleanField(required=False, label="This is a minor edit")
     base_revision = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
@@ -155,40 +131,18 @@ class ArticleForm(forms.Form):
         return self.data.get("kind") or self.initial.get("kind") or ArticleKind.TERM
 
     def clean_title(self):
-        title = names.clean_name(_reject_garbage(self.cleaned_data["title"], "title"))
-        if not any(ch.isalnum() for ch in title):
-            raise ValidationError(
-                "A title needs at least one letter or digit.", code="punctuation_title"
-            )
+        title = validation.clean_title(self.cleaned_data["title"])
         check_name(title, what="This title", kind="title", exclude=self.article)
         return title
 
     def clean_summary(self):
-        summary = _reject_garbage(self.cleaned_data["summary"], "summary")
-        if "\n" in summary or "\r" in summary:
-            raise ValidationError("The summary must be one line.", code="multiline_summary")
-        summary = " ".join(summary.split())
-        if not summary:
-            raise ValidationError("Write a one-line summary.", code="required")
-        return summary
+        return validation.clean_summary(self.cleaned_data["summary"])
 
     def clean_body(self):
-        body = _reject_garbage(self.cleaned_data.get("body") or "", "text")
-        problem = markup_problem(body)  # size, markup counts, nesting: what renders in time
-        if problem is not None:
-            raise ValidationError(problem.message, code=problem.code)
-        return body
+        return validation.clean_body(self.cleaned_data.get("body") or "")
 
     def clean_aliases(self):
-        raw = _reject_garbage(self.cleaned_data.get("aliases") or "", "aliases")
-        aliases = [names.clean_name(line) for line in raw.splitlines()]
-        aliases = list(dict.fromkeys(name for name in aliases if name))
-        if len(aliases) > MAX_ALIASES:
-            raise ValidationError(
-                f"{len(aliases)} aliases; an article can have at most {MAX_ALIASES}. Keep the "
-                "names readers really search for.",
-                code="too_many_aliases",
-            )
+        aliases = validation.clean_alias_names(self.cleaned_data.get("aliases") or "")
         for name in aliases:
             shown = name if len(name) <= 40 else name[:40] + "…"
             what = format_html("The alias “{}”", shown)
@@ -197,13 +151,7 @@ class ArticleForm(forms.Form):
 
     def clean_contrasts_with(self):
         raw = self.cleaned_data.get("contrasts_with") or ""
-        lines = list(dict.fromkeys(line.strip() for line in raw.splitlines() if line.strip()))
-        if len(lines) > MAX_CONTRASTS:
-            raise ValidationError(
-                f"An explainer can compare at most {MAX_CONTRASTS} articles; this lists "
-                f"{len(lines)}.",
-                code="too_many_contrasts",
-            )
+        lines = validation.clean_contrast_titles(raw.splitlines())
         articles = []
         for name in lines:
             found = find_article_by_name(name)
@@ -221,21 +169,9 @@ class ArticleForm(forms.Form):
 
     def clean_tags(self):
         raw = self.cleaned_data.get("tags") or ""
-        typed = [names.clean_name(name) for name in raw.split(",")]
-        typed = list(dict.fromkeys(name for name in typed if name))
-        if len(typed) > MAX_TAGS:
-            raise ValidationError(
-                f"{len(typed)} tags; an article can have at most {MAX_TAGS}.", code="too_many_tags"
-            )
+        typed = validation.clean_tag_names(raw.split(","))
         tags, unknown = [], []
         for name in typed:
-            key = names.name_key(name)
-            if len(name) > names.TAG_NAME_MAX or len(key) > names.TAG_NAME_MAX:
-                raise ValidationError(
-                    f"The tag name “{name[:40]}…” is too long: a tag name has at most "
-                    f"{names.TAG_NAME_MAX} characters (letters such as ß count as two).",
-                    code="tag_name_too_long",
-                )
             tag = find_tag_by_name(name)
             if tag is None:
                 unknown.append(name)
@@ -254,9 +190,7 @@ class ArticleForm(forms.Form):
         return list(dict.fromkeys(tags))
 
     def clean_edit_summary(self):
-        return " ".join(
-            _reject_garbage(self.cleaned_data.get("edit_summary") or "", "edit summary").split()
-        )
+        return validation.clean_edit_summary(self.cleaned_data.get("edit_summary") or "")
 
     def revision_values(self, created_tags=()) -> dict:
         data = self.cleaned_data
