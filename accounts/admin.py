@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 
+from wiki.admin.base import VisibleChangeAdmin
+
 from .models import Notice, User
 
 # What a moderator (staff with the Moderators group's change_user, not a superuser) may change
@@ -12,7 +14,7 @@ MODERATOR_EDITABLE_FIELDS = ("is_autoconfirmed",)
 
 
 @admin.register(User)
-class KotobaUserAdmin(UserAdmin):
+class KotobaUserAdmin(VisibleChangeAdmin, UserAdmin):
     list_display = (
         "username",
         "email",

@@ -97,6 +97,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",  # ETag on every page, 304 when unchanged
+    # Whole pages for anonymous readers, before sessions and the view run (wiki/pagecache.py).
+    "wiki.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -306,6 +309,12 @@ MARKDOWNX_SERVER_CALL_LATENCY = 400
 MARKDOWNX_EDITOR_RESIZABLE = True
 
 # Kotoba --------------------------------------------------------------------------------------
+# Page cache (wiki/pagecache.py): on by default when the cache is shared (REDIS_URL); with the
+# per-process local memory cache, several workers would not see each other's invalidations.
+KOTOBA_PAGE_CACHE = env_bool("KOTOBA_PAGE_CACHE", bool(REDIS_URL))
+KOTOBA_PAGE_CACHE_SECONDS = env_int("KOTOBA_PAGE_CACHE_SECONDS", 600, minimum=1)
+KOTOBA_SHARED_MAX_AGE = env_int("KOTOBA_SHARED_MAX_AGE", 0, minimum=0)  # s-maxage for a CDN
+KOTOBA_PURGE_HOOK = os.environ.get("KOTOBA_PURGE_HOOK", "")  # dotted path, called on a bump
 KOTOBA_REQUIRE_CONFIRMED_EMAIL = env_bool("KOTOBA_REQUIRE_CONFIRMED_EMAIL", True)
 KOTOBA_CONFIRMATION_MAX_AGE_DAYS = env_int("KOTOBA_CONFIRMATION_MAX_AGE_DAYS", 3, minimum=1)
 KOTOBA_SIGNUP_RATE = env_int("KOTOBA_SIGNUP_RATE", 5, minimum=1)  # sign-ups per IP per hour

@@ -1,12 +1,14 @@
 """Publishing a revision: what readers see changes here, and only here.
 
 Called inside the transaction that accepts a revision. It moves the article's published
-revision, mirrors title/slug/summary, rebuilds the alias and link tables and the search entry.
+revision, mirrors title/slug/summary, rebuilds the alias and link tables and the search entry,
+and bumps the page cache's generation (wiki/pagecache.py) once the transaction commits.
 """
 
 from django.utils import timezone
 from django.utils.text import slugify
 
+from . import pagecache
 from .models import Alias, Article, Link, Revision, SearchEntry, SlugRedirect, normalize_title
 from .rendering import plain_text, render_markdown
 
@@ -49,6 +51,7 @@ def publish(revision: Revision) -> None:
     _sync_links(article, revision)
     _sync_search_entry(article, revision)
     turn_red_links_blue(article)
+    pagecache.bump()
 
 
 def turn_red_links_blue(article: Article) -> None:

@@ -5,7 +5,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils.text import slugify
 
-from . import names
+from . import names, pagecache
 from .models import ModerationLog, SearchEntry, Tag, TagAlias, TagSlugRedirect
 
 
@@ -27,6 +27,7 @@ def rename_tag(tag: Tag, *, name: str, slug: str | None = None, actor=None) -> T
     TagAlias.objects.filter(name_key=tag.name_key).delete()
     if tag.name != old_name:
         _refresh_search_tags(tag.revisions.values("pk"))
+    pagecache.bump()
     if actor is not None:
         reason = (
             f"Renamed “{old_name}” to “{tag.name}”"
@@ -68,6 +69,7 @@ def merge_tags(source: Tag, *, into: Tag, actor=None) -> Tag:
     )
     TagSlugRedirect.objects.get_or_create(old_slug=old_slug, defaults={"tag": into})
     _refresh_search_tags(revision_ids)
+    pagecache.bump()
     if actor is not None:
         ModerationLog.objects.create(
             actor=actor,

@@ -2,21 +2,24 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from . import feeds
+from .pagecache import public_page
 from .sitemaps import SITEMAPS
 from .views import api, articles, discovery, history, home
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("robots.txt", home.robots_txt, name="robots_txt"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("search/", discovery.search_view, name="search"),
     path("search/suggest/", discovery.search_suggest, name="search_suggest"),
     path("tags/", discovery.tags_index, name="tags"),
     path("tags/<str:slug>/", discovery.tag_detail, name="tag"),
-    path("tags/<str:slug>/feed/", feeds.TagFeed(), name="tag_feed"),
+    path("tags/<str:slug>/feed/", public_page(feeds.TagFeed()), name="tag_feed"),
     path("recent/", discovery.recent, name="recent"),
-    path("recent/feed/", feeds.RecentChangesFeed(), name="recent_feed"),
-    path("recent/feed/new-articles/", feeds.NewArticlesFeed(), name="new_articles_feed"),
+    path("recent/feed/", public_page(feeds.RecentChangesFeed()), name="recent_feed"),
+    path(
+        "recent/feed/new-articles/", public_page(feeds.NewArticlesFeed()), name="new_articles_feed"
+    ),
     path("random/", discovery.random_article, name="random_article"),
     path("settings/reading/", discovery.reader_settings, name="reader_settings"),
     path("markdownx/markdownify/", api.preview, name="markdown_preview"),
@@ -25,7 +28,11 @@ urlpatterns = [
     path("wiki/<str:slug>/", articles.article_detail, name="article"),
     path("wiki/<str:slug>/edit/", articles.article_edit, name="article_edit"),
     path("wiki/<str:slug>/history/", history.history, name="history"),
-    path("wiki/<str:slug>/history/feed/", feeds.ArticleHistoryFeed(), name="article_history_feed"),
+    path(
+        "wiki/<str:slug>/history/feed/",
+        public_page(feeds.ArticleHistoryFeed()),
+        name="article_history_feed",
+    ),
     path("wiki/<str:slug>/compare/", history.compare, name="compare"),
     path("wiki/<str:slug>/revisions/<int:number>/", history.revision_detail, name="revision"),
     path("wiki/<str:slug>/diff/<int:a>/<int:b>/", history.diff, name="diff"),

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 
 from .. import deletion, moderation
 from ..models import Article
+from .base import VisibleChangeAdmin
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -40,7 +41,7 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(VisibleChangeAdmin):
     form = ArticleAdminForm
     list_display = (
         "title",

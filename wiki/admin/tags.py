@@ -12,6 +12,7 @@ from ..models import (
 )
 from ..selectors import find_tag_by_name
 from ..tags import merge_tags, rename_tag
+from .base import VisibleChangeAdmin
 
 
 def _check_tag_name(name: str, *, exclude_tag=None, except_alias=None) -> str:
@@ -80,7 +81,7 @@ class MergeTagsForm(forms.Form):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(VisibleChangeAdmin):
     form = TagAdminForm
     list_display = ("name", "slug", "category", "is_adult", "needs_review")
     list_filter = ("category", "is_adult", "needs_review")

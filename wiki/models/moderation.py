@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from .. import pagecache
+
 
 class ModerationLog(models.Model):
     """Append-only: who did what to which revision, article or user, when, and why."""
@@ -59,6 +61,9 @@ class ModerationLog(models.Model):
         if self.pk is not None:
             raise ValidationError("The moderation log is append-only.")
         super().save(*args, **kwargs)
+        # Every logged decision changes what some page shows (a history line at least): no
+        # page cached before it is served once it commits.
+        pagecache.bump()
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The moderation log is append-only.")

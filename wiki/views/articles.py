@@ -22,6 +22,7 @@ from ..errors import EditRefused
 from ..forms import ArticleForm, ReportForm
 from ..models import Article, ArticleKind, RevisionStatus
 from ..moderation import file_report
+from ..pagecache import public_page
 from ..preferences import filter_articles, gate_for, prefs_for
 from ..selectors import find_article_by_name
 from ..seo import json_ld
@@ -29,6 +30,7 @@ from ..seo import json_ld
 ARTICLE_QS = Article.objects.select_related("published_revision__author", "latest_revision__author")
 
 
+@public_page
 def browse(request):
     articles = filter_articles(Article.objects.published(), prefs_for(request)).with_badges()
     kind = request.GET.get("kind")
@@ -46,6 +48,7 @@ def browse(request):
     )
 
 
+@public_page
 @with_article(ARTICLE_QS)
 def article_detail(request, article):
     user = request.user
@@ -260,6 +263,7 @@ def _say_saved(request, outcome, created=False):
         )
 
 
+@public_page
 @with_article()
 def what_links_here(request, article):
     sources = (

@@ -17,6 +17,7 @@ from ..models import (
     TagCategory,
     TagSlugRedirect,
 )
+from ..pagecache import public_page
 from ..preferences import filter_articles, prefs_for, save_prefs
 
 
@@ -33,6 +34,7 @@ def tags_with_counts():
     )
 
 
+@public_page
 def tags_index(request):
     groups = {value: [] for value in TagCategory.values}
     for tag in tags_with_counts().order_by("name"):
@@ -41,6 +43,7 @@ def tags_index(request):
     return render(request, "wiki/tags.html", {"categories": categories})
 
 
+@public_page
 def tag_detail(request, slug):
     tag = Tag.objects.filter(slug=slug).first()
     if tag is None:
@@ -72,6 +75,7 @@ def tag_detail(request, slug):
     )
 
 
+@public_page
 def search_view(request):
     query = request.GET.get("q", "").strip()
     kind = request.GET.get("kind") if request.GET.get("kind") in ArticleKind.values else None
@@ -98,6 +102,7 @@ def search_view(request):
     )
 
 
+@public_page
 def search_suggest(request):
     prefs = prefs_for(request)
     articles = search_service.suggest_titles(request.GET.get("q", ""), prefs)
@@ -111,6 +116,7 @@ def search_suggest(request):
     )
 
 
+@public_page
 def recent(request):
     revisions = (
         Revision.objects.accepted()

@@ -17,6 +17,7 @@ from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
 from ..models import ModerationLog, Revision, RevisionStatus
 from ..moderation import ModerationError, rollback
+from ..pagecache import public_page
 from ..preferences import gate_for
 
 HISTORY_LOG_ACTIONS = [
@@ -51,6 +52,7 @@ def _visible_revision(request, article, number) -> Revision:
     return revision
 
 
+@public_page
 @with_article()
 def history(request, article):
     revisions = (
@@ -78,6 +80,7 @@ def history(request, article):
     )
 
 
+@public_page
 @with_article()
 def revision_detail(request, article, number):
     revision = _visible_revision(request, article, number)
@@ -133,6 +136,7 @@ def build_diff(old: Revision | None, new: Revision, *, view: str = "inline") -> 
     }
 
 
+@public_page
 @with_article()
 def diff(request, article, a, b):
     old = _visible_revision(request, article, a)

@@ -5,10 +5,12 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from ..models import Article
+from ..pagecache import public_page
 from ..preferences import filter_articles, prefs_for
 from .discovery import tags_with_counts
 
 
+@public_page
 def home(request):
     prefs = prefs_for(request)
     published = filter_articles(Article.objects.published(), prefs).with_badges()
@@ -25,6 +27,7 @@ def home(request):
     return render(request, "home.html", context)
 
 
+@public_page
 def robots_txt(request):
     lines = [
         "User-agent: *",
