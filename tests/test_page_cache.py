@@ -348,3 +348,61 @@ PURGES: list[int] = []
 
 def record_purge(generation):
     PURGES.append(generation)
+
+
+# --- fragments: what signed-in readers and readers with preferences share -------------------
+
+
+def test_a_signed_in_readers_article_text_comes_from_the_fragment_cache(
+    client, article, autoconfirmed
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(autoconfirmed)
+    url = reverse("article", args=[article.slug])
+    with CaptureQueriesContext(connection) as building:
+        client.get(url)
+    with CaptureQueriesContext(connection) as reusing:
+        second = text(client.get(url))
+    assert "Moe, the first words." in second
+    # Session, user, article and reading preferences; the tags, related terms and template
+    # of the text are not touched again.
+    assert len(reusing) == 4
+    assert len(building) > len(reusing)
+
+
+def test_the_pending_banner_is_the_authors_own(client, article, newbie, autoconfirmed):
+    edit(article, newbie, body="Moe, a newcomer's change.")
+    url = reverse("article", args=[article.slug])
+    client.force_login(newbie)
+    assert "changes waiting for review" in text(client.get(url))
+    other = CommittingClient()
+    other.force_login(autoconfirmed)
+    assert "changes waiting for review" not in text(other.get(url))
+
+
+def test_readers_with_different_preferences_get_different_fragments(
+    article, moderator, committed
+):
+    drama = committed(make_tag, "Drama")
+    committed(edit, article, moderator, tags=[drama.pk])
+    hider, reader_ = make_user("hider", trust="new"), make_user("plain", trust="new")
+    hider.hidden_tags.add(drama)
+    url = reverse("article", args=[article.slug])
+    plain_client, hiding_client = CommittingClient(), CommittingClient()
+    plain_client.force_login(reader_)
+    hiding_client.force_login(hider)
+    assert "Moe, the first words." in text(plain_client.get(url))
+    hidden = text(hiding_client.get(url))
+    assert "Hidden by your reading preferences" in hidden
+    assert "Moe, the first words." not in hidden
+    assert "Moe, the first words." in text(plain_client.get(url))
+
+
+def test_an_edit_refreshes_the_fragment_at_once(client, article, autoconfirmed, committed):
+    client.force_login(autoconfirmed)
+    url = reverse("article", args=[article.slug])
+    client.get(url)
+    committed(edit, article, autoconfirmed, body="Moe, rewritten.")
+    assert "Moe, rewritten." in text(client.get(url))

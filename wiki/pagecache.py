@@ -73,6 +73,30 @@ def _bump_now() -> None:
             logger.exception("The purge hook %s failed", hook)
 
 
+# --- fragments ------------------------------------------------------------------------------
+
+_FRAGMENT_PREFIX = "kotoba:fragment:"
+
+
+def fragment(key: str, build):
+    """`build()`, or its value from the cache if it was built under the current generation.
+    For the parts of a page that readers who are not served whole pages still share (an
+    article's text as readers with the same preferences see it): `key` must name everything
+    the value depends on besides the site's data. Built afresh when the cache is off or down."""
+    if not settings.KOTOBA_PAGE_CACHE:
+        return build()
+    full_key = _FRAGMENT_PREFIX + hashlib.sha256(key.encode()).hexdigest()
+    found = cache.get_many([GENERATION_KEY, full_key])
+    generation, entry = found.get(GENERATION_KEY), found.get(full_key)
+    if generation is not None and entry is not None and entry["generation"] == generation:
+        return entry["value"]
+    value = build()
+    if generation is not None:
+        entry = {"generation": generation, "value": value}
+        cache.set(full_key, entry, settings.KOTOBA_PAGE_CACHE_SECONDS)
+    return value
+
+
 # --- views --------------------------------------------------------------------------------
 
 

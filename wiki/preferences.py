@@ -114,3 +114,12 @@ def gate_for(request, tags) -> Gate | None:
 def opens_directly(tags, prefs: ReaderPrefs) -> bool:
     """Whether a list may show this text (a search snippet, say) without the notice."""
     return reader_gate(tags, prefs) is None
+
+
+def reader_key(request) -> str:
+    """What, besides the article, decides how a reader sees its text: their hidden tags,
+    the adult opt-in and a "show it anyway" on this request (a cache key's part)."""
+    prefs = prefs_for(request)
+    shown = "1" if request.GET.get("show") == "1" else "0"
+    hidden = ",".join(str(pk) for pk in sorted(prefs.hidden_tag_ids))
+    return f"h{hidden}:a{int(prefs.show_adult)}:s{shown}"

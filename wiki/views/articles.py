@@ -3,8 +3,8 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.db.models.functions import Lower
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import confirmed_email_required
@@ -20,14 +20,14 @@ from ..editing import (
 )
 from ..errors import EditRefused
 from ..forms import ArticleForm, ReportForm
-from ..models import Article, ArticleKind, RevisionStatus
+from ..models import Article, ArticleKind, Revision, RevisionStatus
 from ..moderation import file_report
-from ..pagecache import public_page
-from ..preferences import filter_articles, gate_for, prefs_for
+from ..pagecache import fragment, public_page
+from ..preferences import filter_articles, gate_for, prefs_for, reader_key
 from ..selectors import find_article_by_name
 from ..seo import json_ld
 
-ARTICLE_QS = Article.objects.select_related("published_revision__author", "latest_revision__author")
+ARTICLE_QS = Article.objects.select_related("published_revision__author")
 
 
 @public_page
@@ -38,7 +38,7 @@ def browse(request):
         articles = articles.filter(kind=kind)
     sort = request.GET.get("sort", "title")
     articles = (
-        articles.order_by("-updated_at") if sort == "changed" else articles.order_by(Lower("title"))
+        articles.order_by("-updated_at") if sort == "changed" else articles.order_by("title_key")
     )
     page = Paginator(articles, 50).get_page(request.GET.get("page"))
     return render(
@@ -48,12 +48,23 @@ def browse(request):
     )
 
 
+def _newer_revision(request, article) -> Revision | None:
+    """The revision after the published one, for its author and moderators (a banner, or
+    the whole page while nothing is published yet); None for everyone else, unasked."""
+    user = request.user
+    if article.latest_revision_id in (None, article.published_revision_id):
+        return None
+    if not user.is_authenticated:
+        return None
+    latest = Revision.objects.select_related("author").get(pk=article.latest_revision_id)
+    return latest if latest.author_id == user.pk or user.is_moderator else None
+
+
 @public_page
 @with_article(ARTICLE_QS)
 def article_detail(request, article):
-    user = request.user
     revision = article.published_revision
-    latest = article.latest_revision
+    latest = _newer_revision(request, article)
     waiting = revision is None  # only the author or a moderator gets here
     if waiting:
         revision = latest
@@ -64,35 +75,44 @@ def article_detail(request, article):
             "wiki/revision.html",
             {"article": article, "revision": rejected, "tags": [], "contrasts": []},
         )
-    pending = (
-        latest
-        if latest is not None
-        and latest.status == RevisionStatus.PENDING
-        and not waiting
-        and user.is_authenticated
-        and (latest.author_id == user.pk or user.is_moderator)
-        else None
-    )
+    pending = latest if latest and not waiting and latest.status == RevisionStatus.PENDING else None
+    context = {"article": article, "revision": revision, "pending_revision": pending}
+    if waiting:
+        context["waiting_for_review"] = True
+        context["parts"] = _article_parts(request, article, revision, waiting=True)
+    else:
+        key = f"article:{article.pk}:{request.get_host()}:{reader_key(request)}"
+        context["parts"] = fragment(key, lambda: _article_parts(request, article, revision))
+    return render(request, "wiki/article.html", context)
+
+
+def _article_parts(request, article, revision, *, waiting=False) -> dict:
+    """The article's metadata and text as this reader's preferences show them: the same for
+    every reader with the same preferences (`reader_key`), so it is cached as a fragment."""
     tags = list(revision.tags.all())
     prefs = prefs_for(request)
+    gate = gate_for(request, tags)
     context = {
         "article": article,
         "revision": revision,
         "tags": tags,
         "warnings": [tag for tag in tags if tag.is_warning],
-        "contrasts": list(revision.contrasts_with.published().select_related("published_revision")),
+        "contrasts": (
+            list(revision.contrasts_with.published().select_related("published_revision"))
+            if article.kind == ArticleKind.GENRE
+            else []
+        ),
         "related": related_terms(article, tags, prefs) if article.kind == ArticleKind.TERM else [],
-        "waiting_for_review": waiting,
-        "pending_revision": pending,
-        "gate": gate_for(request, tags),
+        "gate": gate,
     }
-    gated = context["gate"] is not None
+    parts = {"main": render_to_string("wiki/article.html#main", context, request)}
     if not waiting:
         url = request.build_absolute_uri(article.get_absolute_url())
         site = request.build_absolute_uri("/").rstrip("/")
         context["canonical_url"] = url
-        context["json_ld"] = json_ld(article, revision, tags, url, site, with_text=not gated)
-    return render(request, "wiki/article.html", context)
+        context["json_ld"] = json_ld(article, revision, tags, url, site, with_text=gate is None)
+        parts["head"] = render_to_string("wiki/article.html#head", context, request)
+    return parts
 
 
 def related_terms(article, tags, prefs, limit=6):
@@ -106,7 +126,7 @@ def related_terms(article, tags, prefs, limit=6):
     )
     others = filter_articles(others, prefs)
     return list(
-        others.annotate(shared=Count("published_revision__tags")).order_by("-shared", "title")[
+        others.annotate(shared=Count("published_revision__tags")).order_by("-shared", "title_key")[
             :limit
         ]
     )
@@ -271,7 +291,7 @@ def what_links_here(request, article):
         .filter(outgoing_links__target=article)
         .distinct()
         .with_badges()
-        .order_by(Lower("title"))
+        .order_by("title_key")
     )
     page = Paginator(sources, 100).get_page(request.GET.get("page"))
     return render(request, "wiki/links.html", {"article": article, "page": page})
