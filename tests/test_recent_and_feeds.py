@@ -249,6 +249,22 @@ def test_feeds_contain_no_deleted_text(client, moderator):
 # --- sitemap and robots.txt ------------------------------------------------------------------
 
 
+def sitemap_paths(client) -> list[str]:
+    """Every address the sitemap lists: the index, then each of its sections."""
+    index = client.get(reverse("sitemap"))
+    assert index.status_code == 200
+    root = ET.fromstring(index.content)
+    assert root.tag == f"{SITEMAP}sitemapindex"
+    paths = []
+    for section in root.iter(f"{SITEMAP}loc"):
+        response = client.get(re.sub(r"^https?://[^/]+", "", section.text))
+        assert response.status_code == 200
+        urlset = ET.fromstring(response.content)
+        assert urlset.tag == f"{SITEMAP}urlset"
+        paths += [re.sub(r"^https?://[^/]+", "", loc.text) for loc in urlset.iter(f"{SITEMAP}loc")]
+    return paths
+
+
 def test_sitemap_lists_published_articles_only(client, moderator, newbie):
     published = make_article("Tsundere", author=moderator)
     waiting = make_article("Waiting", author=newbie)
@@ -256,12 +272,8 @@ def test_sitemap_lists_published_articles_only(client, moderator, newbie):
     Article.objects.filter(pk=gone.pk).update(is_deleted=True)
     romance = make_tag("Romance")
 
-    response = client.get(reverse("sitemap"))
+    paths = sitemap_paths(client)
 
-    assert response.status_code == 200
-    root = ET.fromstring(response.content)
-    assert root.tag == f"{SITEMAP}urlset"
-    paths = [re.sub(r"^https?://[^/]+", "", loc.text) for loc in root.iter(f"{SITEMAP}loc")]
     assert published.get_absolute_url() in paths
     assert romance.get_absolute_url() in paths
     assert waiting.get_absolute_url() not in paths
@@ -274,10 +286,22 @@ def test_sitemap_contains_no_pending_text(client, moderator, newbie):
     edit(article, newbie, title=f"Tsundere {MARKER}")
     make_article(f"{MARKER} article", author=newbie)
 
-    text = client.get(reverse("sitemap")).content.decode()
+    paths = sitemap_paths(client)
 
-    assert "/wiki/tsundere/" in text
-    assert MARKER.lower() not in text.lower()
+    assert "/wiki/tsundere/" in paths
+    assert MARKER.lower() not in " ".join(paths).lower()
+
+
+def test_a_sitemap_section_lists_at_most_a_page_of_addresses(client, moderator, monkeypatch):
+    from wiki.sitemaps import ArticleSitemap
+
+    monkeypatch.setattr(ArticleSitemap, "limit", 2)
+    for n in range(5):
+        make_article(f"Term {n}", author=moderator)
+    index = ET.fromstring(client.get(reverse("sitemap")).content)
+    sections = [loc.text for loc in index.iter(f"{SITEMAP}loc") if "articles" in loc.text]
+    assert len(sections) == 3
+    assert len(sitemap_paths(client)) == 5
 
 
 def test_robots_txt_names_the_sitemap(client, db):

@@ -1,4 +1,4 @@
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import path
 
 from . import feeds
@@ -9,7 +9,13 @@ from .views import api, articles, discovery, history, home
 urlpatterns = [
     path("", home.home, name="home"),
     path("robots.txt", home.robots_txt, name="robots_txt"),
-    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", public_page(sitemaps.index), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap-<str:section>.xml",
+        public_page(sitemaps.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("search/", discovery.search_view, name="search"),
     path("search/suggest/", discovery.search_suggest, name="search_suggest"),
     path("tags/", discovery.tags_index, name="tags"),
