@@ -20,6 +20,7 @@ from ..moderation import ModerationError, rollback
 from ..pagecache import public_page
 from ..preferences import gate_for
 
+MAX_REVISION_NUMBER = 2**31 - 1  # PositiveIntegerField's range on every database
 HISTORY_LOG_ACTIONS = [
     ModerationLog.Action.ACCEPT,
     ModerationLog.Action.REJECT,
@@ -139,8 +140,18 @@ def build_diff(old: Revision | None, new: Revision, *, view: str = "inline") -> 
 @public_page
 @with_article()
 def diff(request, article, a, b):
-    old = _visible_revision(request, article, a)
-    new = _visible_revision(request, article, b)
+    if max(a, b) > MAX_REVISION_NUMBER:  # no such revision, and too big for an `IN (...)`
+        raise Http404("No such revision.")
+    found = {
+        revision.number: revision
+        for revision in article.revisions.visible_to(request.user)
+        .filter(number__in=(a, b))
+        .select_related("author")
+        .prefetch_related("tags", "contrasts_with")
+    }
+    if a not in found or b not in found:
+        raise Http404("No such revision.")
+    old, new = found[a], found[b]
     view = "side" if request.GET.get("view") == "side" else "inline"
     tags = {tag.pk: tag for revision in (old, new) for tag in revision.tags.all()}
     gate = gate_for(request, list(tags.values()))
