@@ -4,9 +4,9 @@ A name here is what a person types (a title, an alias, a tag name); it is compar
 `wiki.names` (the key, or the look-alike skeleton), never with ad hoc casefolding.
 """
 
-from django.db.models import Q
+from django.db.models import Count, F, Q
 
-from . import names
+from . import names, pagecache
 from .models import Alias, Article, Tag, TagAlias
 
 
@@ -72,3 +72,20 @@ def published_article_named(name: str) -> Article | None:
         )
         article = alias.article if alias else None
     return article
+
+
+def tags_with_counts() -> list[Tag]:
+    """Every tag, by name, with `article_count`: the published articles carrying it. One
+    aggregate over all articles, so it is shared by every page and reader until the next
+    visible change (a page-cache fragment)."""
+    return pagecache.fragment("tags-with-counts", _count_tags)
+
+
+def _count_tags() -> list[Tag]:
+    published = Q(
+        revisions__article__published_revision=F("revisions__pk"),
+        revisions__article__is_deleted=False,
+    )
+    return list(
+        Tag.objects.annotate(article_count=Count("revisions", filter=published)).order_by("name")
+    )

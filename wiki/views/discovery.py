@@ -2,7 +2,7 @@
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 
@@ -19,25 +19,13 @@ from ..models import (
 )
 from ..pagecache import public_page
 from ..preferences import filter_articles, prefs_for, save_prefs
-
-
-def tags_with_counts():
-    """Tags with the number of published articles carrying them (one query)."""
-    return Tag.objects.annotate(
-        article_count=Count(
-            "revisions",
-            filter=Q(
-                revisions__article__published_revision=F("revisions__pk"),
-                revisions__article__is_deleted=False,
-            ),
-        )
-    )
+from ..selectors import tags_with_counts
 
 
 @public_page
 def tags_index(request):
     groups = {value: [] for value in TagCategory.values}
-    for tag in tags_with_counts().order_by("name"):
+    for tag in tags_with_counts():
         groups[tag.category].append(tag)
     categories = [(label, groups[value]) for value, label in TagCategory.choices]
     return render(request, "wiki/tags.html", {"categories": categories})

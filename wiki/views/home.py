@@ -7,7 +7,7 @@ from django.urls import reverse
 from ..models import Article
 from ..pagecache import public_page
 from ..preferences import filter_articles, prefs_for
-from .discovery import tags_with_counts
+from ..selectors import tags_with_counts
 
 
 @public_page
@@ -18,11 +18,14 @@ def home(request):
         "featured": published.filter(is_featured=True).order_by("-updated_at").first(),
         "newest": published.order_by("-created_at")[:8],
         "updated": published.order_by("-updated_at")[:8],
-        "top_tags": [
-            tag
-            for tag in tags_with_counts().order_by("-article_count", "name")[:12]
-            if tag.article_count and tag.pk not in prefs.hidden_tag_ids
-        ],
+        "top_tags": sorted(
+            (
+                tag
+                for tag in tags_with_counts()
+                if tag.article_count and tag.pk not in prefs.hidden_tag_ids
+            ),
+            key=lambda tag: -tag.article_count,
+        )[:12],
     }
     return render(request, "home.html", context)
 
