@@ -149,6 +149,19 @@ def test_related_terms_share_the_most_tags(client, moderator):
     assert "One shared</a> — One." in html
 
 
+def test_related_terms_leave_out_tags_too_common_to_tell(client, moderator, monkeypatch):
+    monkeypatch.setattr("wiki.views.articles.RELATED_TAG_MAX_ARTICLES", 3)
+    common, rare = make_tag("Anime"), make_tag("Tsundere archetype")
+    term = make_article("Tsundere", author=moderator, tags=[common, rare])
+    make_article("Rare match", author=moderator, tags=[rare])
+    for n in range(4):  # "Anime" is on five articles: too common to relate them
+        make_article(f"Also anime {n}", author=moderator, tags=[common])
+
+    response = client.get(term.get_absolute_url())
+
+    assert [t.title for t in response.context["related"]] == ["Rare match"]
+
+
 def test_related_terms_use_published_tags_only(client, moderator, newbie):
     a = make_tag("A")
     term = make_article("Tsundere", author=moderator, tags=[a])

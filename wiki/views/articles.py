@@ -24,7 +24,7 @@ from ..models import Article, ArticleKind, Revision, RevisionStatus
 from ..moderation import file_report
 from ..pagecache import fragment, public_page
 from ..preferences import filter_articles, gate_for, prefs_for, reader_key
-from ..selectors import find_article_by_name
+from ..selectors import find_article_by_name, tags_with_counts
 from ..seo import json_ld
 
 ARTICLE_QS = Article.objects.select_related("published_revision__author")
@@ -115,21 +115,28 @@ def _article_parts(request, article, revision, *, waiting=False) -> dict:
     return parts
 
 
+# A tag on more articles than this says little about what is related (think "Anime"); the
+# aggregate below only counts the article's more specific tags, so it stays small however
+# big the wiki grows.
+RELATED_TAG_MAX_ARTICLES = 2000
+
+
 def related_terms(article, tags, prefs, limit=6):
-    """Published terms sharing the most tags with this one (one query)."""
+    """Published terms sharing the most of this one's specific tags (one query; the tag
+    counts come from the shared `tags_with_counts`)."""
     if not tags:
         return []
+    counts = {tag.pk: tag.article_count for tag in tags_with_counts()}
+    by_rarity = sorted((tag.pk for tag in tags), key=lambda pk: counts.get(pk, 0))
+    specific = [pk for pk in by_rarity if counts.get(pk, 0) <= RELATED_TAG_MAX_ARTICLES]
     others = (
         Article.objects.published()
-        .filter(kind=ArticleKind.TERM, published_revision__tags__in=[t.pk for t in tags])
+        .filter(kind=ArticleKind.TERM, published_revision__tags__in=specific or by_rarity[:1])
         .exclude(pk=article.pk)
     )
     others = filter_articles(others, prefs)
-    return list(
-        others.annotate(shared=Count("published_revision__tags")).order_by("-shared", "title_key")[
-            :limit
-        ]
-    )
+    shared = Count("published_revision__tags")
+    return list(others.annotate(shared=shared).order_by("-shared", "title_key")[:limit])
 
 
 def _form_context(form, article=None, **extra):
