@@ -24,7 +24,9 @@ PAGES = {
 # For an anonymous reader; a signed-in one adds three (session, user, hidden tags).
 MAX_QUERIES = {
     "tag page": 5,  # tag, count, page, badges, related tags
-    "search results": 5,  # exact matches, entries, articles, badges, the tag filter's list
+    # candidates and their ranking (one query on PostgreSQL, two on SQLite), the page's
+    # articles, badges, the words to mark (PostgreSQL), the tag filter's list
+    "search results": 5,
     "recent changes": 4,  # count, page, the moderation log entries, the tag filter's list
     "home page": 7,  # featured, newest and updated (each with badges), top tags
     "tags index": 1,

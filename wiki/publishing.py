@@ -120,13 +120,17 @@ def _sync_links(article: Article, revision: Revision) -> None:
 
 
 def _sync_search_entry(article: Article, revision: Revision) -> None:
+    """The article's search row: its text, and what the reader filters ask of it (the kind
+    and the published revision, whose tags the tag filters read)."""
     SearchEntry.objects.update_or_create(
         article=article,
         defaults={
+            "kind": article.kind,
+            "published_revision": revision,
             "title": revision.title,
             "aliases": "\n".join(revision.alias_list),
             "summary": revision.summary,
             "tags": " ".join(tag.name for tag in revision.tags.all()),
-            "body": plain_text(revision.body_html),
+            "body": plain_text(revision.body_html, lines=True),
         },
     )

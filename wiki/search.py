@@ -1,42 +1,89 @@
-"""Search over published articles.
+"""Search over published articles, a page at a time.
 
-PostgreSQL: a weighted full-text search on SearchEntry's generated `document` column (GIN
-index), websearch syntax, ranking, escaped highlighted snippets; when that finds nothing,
-titles and aliases close to the query by trigram similarity, with a "did you mean" line.
-SQLite: substring matching on the same rows, title and alias matches ranked first.
+Both databases work the same way, from the search table (`SearchEntry`, one row per
+published article) and its indexes, never walking the articles:
+
+1. Candidates, each passing the reader's filters (kind, tag, hidden tags, not deleted): the
+   articles whose title or alias is exactly the query, then up to `RANKED` matches in their
+   title, aliases, summary or tags, and up to `RANKED` matches anywhere, newest articles
+   first. A word in fewer than `RANKED` articles has all its matches ranked; a word in more
+   has the newest `RANKED` ranked (plus every head match among the newest `RANKED` of those),
+   and the page says "200+". That is the trade-off: ranking every row of a word found in
+   most articles costs more than the first pages are worth, while reading the newest
+   matches in index order stops after a few hundred rows.
+2. Ranking of the candidates: exact title, then exact alias, then relevance (PostgreSQL's
+   `ts_rank` on the weighted document; SQLite's FTS5 `bm25` with the title weighted over the
+   aliases, the summary and tags, and the body).
+3. Only the page shown (`PER_PAGE` rows) is loaded, with its badges, and only it gets
+   excerpts: cut from the stored plain text (one line per block) at word boundaries, matches
+   in <mark>, everything else HTML-escaped (`snippet`).
+
+PostgreSQL matches with `websearch_to_tsquery` (English stemming; "quoted phrases", -word,
+or) on the GIN-indexed `document` and `head` tsvectors. SQLite matches substrings through
+FTS5 tables with the trigram tokenizer (the same syntax; a plural also finds the singular).
+
+When nothing matches, titles and aliases close to the query are offered instead, with a
+"did you mean": candidates from the trigram indexes (pg_trgm's `%`; the FTS5 names table),
+scored with rapidfuzz, so both databases pick the same suggestion.
 """
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVectorField,
-    TrigramSimilarity,
-    TrigramWordSimilarity,
-)
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, Subquery, Value, When
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Greatest, Replace
+from django.db.models import (
+    Case,
+    Exists,
+    Expression,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from rapidfuzz import fuzz, utils
 
 from .models import Alias, Article, SearchEntry, normalize_title
-from .preferences import ReaderPrefs, opens_directly
+from .models.search import SearchName, SearchText
+from .preferences import ReaderPrefs, filter_articles, opens_directly
 from .selectors import published_article_named
 
 CONFIG = "english"
-START, STOP, LT = "\x02", "\x03", "\x01"
-TYPO_SIMILARITY = 0.3
+PER_PAGE = 20
+RANKED = 200  # candidates ranked per branch (see the module docstring)
+CLOSE_NAMES = 50  # titles and aliases scored for "did you mean"
+CLOSE_SCORE = 75  # rapidfuzz's ratio (0-100) a name needs to be offered
+SNIPPET_WIDTH = 200
+START, STOP = "\x02", "\x03"
+# FTS5's bm25 with column weights: title, aliases, summary, tags, body.
+BM25_TEXT = "bm25(wiki_searchentry_fts, 10.0, 8.0, 3.0, 3.0, 1.0)"
+PG_SNIPPET_CHARS = 20_000  # words of a text looked at for highlighting on PostgreSQL
+
+
+@dataclass
+class Hit:
+    """One result: the article (with its badges) and its excerpt, escaped, with <mark>s."""
+
+    article: Article
+    snippet: str = ""
 
 
 @dataclass
 class SearchResults:
     query: str
-    articles: list
+    articles: list[Hit] = field(default_factory=list)  # this page's results
     suggestion: str | None = None
+    page: Page | None = None
+    more: bool = False  # more matches than were ranked ("200+")
+
+    @property
+    def count(self) -> int:
+        return self.page.paginator.count if self.page else 0
 
 
 def uses_postgres() -> bool:
@@ -48,170 +95,424 @@ def exact_match(query: str) -> Article | None:
     return published_article_named(query)
 
 
-def _base(prefs: ReaderPrefs, kind: str | None, tag=None):
-    entries = SearchEntry.objects.filter(
-        article__published_revision__isnull=False, article__is_deleted=False
-    )
+# --- the query ------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_EDGE_PUNCTUATION = "\"'`.,;:!?()[]{}<>&|*^~+=@#$%\\/"
+
+
+@dataclass
+class Terms:
+    """A query in websearch syntax: every group must match; a group's alternatives (words or
+    phrases) are joined by "or"; excluded ones must not match."""
+
+    groups: list[list[str]] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+    @property
+    def positive(self) -> list[str]:
+        return [alternative for group in self.groups for alternative in group]
+
+
+def parse(query: str) -> Terms:
+    terms = Terms()
+    join_next = False
+    for match in _TOKEN.finditer(query):
+        negated, phrase, word = match.group(1), match.group(2), match.group(3)
+        if word is not None:
+            negated = word.startswith("-")
+            word = word.lstrip("-")
+            if word.lower() == "or" and not negated:
+                join_next = bool(terms.groups)
+                continue
+            phrase = word.strip(_EDGE_PUNCTUATION)
+        phrase = " ".join(phrase.split())
+        if not phrase:
+            continue
+        if negated:
+            terms.excluded.append(phrase)
+        elif join_next:
+            terms.groups[-1].append(phrase)
+        else:
+            terms.groups.append([phrase])
+        join_next = False
+    return terms
+
+
+# --- the reader's filters, on any query over search rows ----------------------------------
+
+
+def for_reader(rows, prefs: ReaderPrefs, *, kind=None, tag=None, prefix: str = ""):
+    """Search rows (`SearchEntry`, or an FTS table through `prefix="entry__"`) that this
+    reader may find: not deleted, not carrying a hidden tag, of the kind and tag asked."""
+    deleted = Article.objects.filter(pk=OuterRef("pk"), is_deleted=True)
+    rows = filter_articles(rows.exclude(Exists(deleted)), prefs, prefix=prefix)
     if kind:
-        entries = entries.filter(article__kind=kind)
+        rows = rows.filter(**{f"{prefix}kind": kind})
     if tag is not None:
-        entries = entries.filter(article__published_revision__tags=tag)
-    if prefs.hidden_tag_ids:
-        entries = entries.exclude(article__published_revision__tags__in=prefs.hidden_tag_ids)
-    return entries
+        rows = rows.filter(**{f"{prefix}published_revision__tags": tag})
+    return rows
 
 
-def _exact_ids(key: str) -> list[int]:
-    """Articles whose title or alias is exactly the query: they are listed whatever the
-    full-text match says. A literal list keeps the search's WHERE clause indexable."""
-    return list(
-        Article.objects.filter(Q(title_key=key) | Q(alias_set__key=key))
-        .values_list("pk", flat=True)
-        .distinct()
-    )
-
-
-def _exact_rank(key: str, exact_ids: list[int]):
+def _exact_tier(key: str):
+    """2 for the article titled exactly as the query, 1 for one with it as an alias."""
     return Case(
-        When(article__title_key=key, then=Value(2)),
-        When(pk__in=exact_ids, then=Value(1)),
+        When(pk__in=Article.objects.filter(title_key=key).values("pk"), then=Value(2)),
+        When(pk__in=Alias.objects.filter(key=key).values("article_id"), then=Value(1)),
         default=Value(0),
         output_field=IntegerField(),
     )
 
 
-def search(query: str, prefs: ReaderPrefs, *, kind=None, tag=None, limit=50) -> SearchResults:
+# --- search ---------------------------------------------------------------------------------
+
+
+def search(query: str, prefs: ReaderPrefs, *, kind=None, tag=None, page=1) -> SearchResults:
     query = " ".join(query.split())[:200]
-    if not query:
-        return SearchResults(query, [])
+    terms = parse(query)
+    if not terms.groups:
+        return SearchResults(query)
     key = normalize_title(query)
-    exact_ids = _exact_ids(key)
-    entries = (
-        _base(prefs, kind, tag)
-        # The article with its published revision and badge tags: a fixed number of queries.
-        .prefetch_related(Prefetch("article", queryset=Article.objects.with_badges()))
-        .annotate(exact=_exact_rank(key, exact_ids))
-    )
-    exact = Q(pk__in=exact_ids)
-    if uses_postgres():
-        results = _search_postgres(query, entries, exact, limit)
-    else:
-        results = _search_sqlite(query, entries, exact, limit)
-    for row in results.articles:
-        # An article that opens behind a notice shows no excerpt of its text in the list.
-        if not opens_directly(row.article.badge_tags, prefs):
-            row.snippet = html.escape(row.summary)
+    engine = _Postgres(query, terms) if uses_postgres() else _SQLite(query, terms)
+    entries = for_reader(SearchEntry.objects.all(), prefs, kind=kind, tag=tag)
+    ranked, more = engine.ranked_ids(entries, prefs, kind=kind, tag=tag, key=key)
+    suggestion = None
+    if not ranked:
+        ranked, suggestion = _close_names(engine, query, entries, prefs, kind=kind, tag=tag)
+    results = SearchResults(query, suggestion=suggestion, more=more)
+    results.page = Paginator(ranked, PER_PAGE).get_page(page)
+    results.articles = _hits(results.page.object_list, prefs, engine, typo=suggestion)
     return results
 
 
-def _search_postgres(query, entries, exact, limit) -> SearchResults:
-    search_query = SearchQuery(query, search_type="websearch", config=CONFIG)
-    document = RawSQL('"wiki_searchentry"."document"', [], output_field=SearchVectorField())
-    rows = list(
-        entries.alias(document=document)
-        .filter(Q(document=search_query) | exact)
-        .annotate(
-            rank=SearchRank(document, search_query),
-            headline=SearchHeadline(
-                # ts_headline drops what looks like an HTML tag: hide "<" from its parser.
-                Replace("body", Value("<"), Value(LT)),
-                search_query,
-                config=CONFIG,
-                start_sel=START,
-                stop_sel=STOP,
-                max_words=30,
-                min_words=12,
-                max_fragments=2,
-            ),
+def _hits(ids: list[int], prefs: ReaderPrefs, engine, *, typo) -> list[Hit]:
+    """The page's articles with their badges and search rows (two queries), in `ids` order,
+    and their excerpts."""
+    shown = ("title", "slug", "kind", "summary", "published_revision__id", "search_entry__body")
+    articles = (
+        Article.objects.with_badges().select_related("search_entry").only(*shown).in_bulk(ids)
+    )
+    hits = [Hit(articles[pk]) for pk in ids if pk in articles]
+    texts = {hit.article.pk: hit.article.search_entry.body for hit in hits}
+    highlight = engine.highlighter(texts.values()) if hits and not typo else None
+    for hit in hits:
+        # An article that opens behind a notice is listed with its summary alone, never with
+        # an excerpt of its text; so are the "did you mean" results (nothing to highlight).
+        if highlight is not None and opens_directly(hit.article.badge_tags, prefs):
+            hit.snippet = highlight(texts[hit.article.pk])
+    return hits
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+class TableColumn(Expression):
+    """A column of the query's own table that only a migration knows about (PostgreSQL's
+    generated tsvectors): `"alias"."name"`, right in subqueries too."""
+
+    def __init__(self, name: str, output_field):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.quote_name(compiler.query.get_initial_alias())
+        return f"{alias}.{connection.ops.quote_name(self.name)}", []
+
+
+class _Postgres:
+    def __init__(self, query: str, terms: Terms):
+        self.query = query
+        self.terms = terms
+        self.tsquery = SearchQuery(query, search_type="websearch", config=CONFIG)
+
+    def _matching(self, rows, column: str):
+        document = TableColumn(column, SearchVectorField())
+        return rows.alias(**{column: document}).filter(**{column: self.tsquery})
+
+    def ranked_ids(self, entries, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
+        """One query: the candidates (exact names, the newest head and body matches) as a
+        UNION of index scans, then ranked."""
+        newest = ("-pk",)
+        head = self._matching(entries, "head").order_by(*newest).values("pk")[: RANKED + 1]
+        body = self._matching(entries, "document").order_by(*newest).values("pk")[: RANKED + 1]
+        titled = entries.filter(article__title_key=key).values("pk")
+        aliased = entries.filter(pk__in=Alias.objects.filter(key=key).values("article_id"))
+        candidates = head.union(body, titled, aliased.values("pk"))
+        document = TableColumn("document", SearchVectorField())
+        ranked = list(
+            SearchEntry.objects.filter(pk__in=candidates)
+            .annotate(tier=_exact_tier(key), rank=SearchRank(document, self.tsquery))
+            .order_by("-tier", "-rank", "title", "pk")
+            .values_list("pk", flat=True)
         )
-        .order_by("-exact", "-rank", "title")[:limit]
-    )
-    if not rows:
-        return _search_typos(query, entries, limit)
-    for row in rows:
-        row.snippet = _mark(html.escape((row.headline or row.summary).replace(LT, "<")))
-    return SearchResults(query, rows)
+        return ranked, len(ranked) > RANKED
 
+    def highlighter(self, texts):
+        """The words of these texts that match a query word under the same English stemming
+        as the index (one query), as a `snippet` function."""
+        positive = " ".join(self.terms.positive)
+        # Stemming keeps a word's first letter: only words sharing one with the query can
+        # match, which leaves a few dozen of a page's thousands to ask about.
+        initials = {w[0] for w in _WORD.findall(positive.lower())}
+        words = set()
+        for text in texts:
+            found = _WORD.findall(text[:PG_SNIPPET_CHARS].lower())
+            words.update(w for w in found if w[0] in initials)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT w FROM unnest(%s::text[]) AS w WHERE "
+                "tsvector_to_array(to_tsvector(%s::regconfig, w)) "
+                "&& tsvector_to_array(to_tsvector(%s::regconfig, %s))",
+                [sorted(words), CONFIG, CONFIG, positive],
+            )
+            matching = [row[0] for row in cursor.fetchall()]
+        return lambda text: snippet(text, matching, whole_words=True)
 
-def _search_typos(query, entries, limit) -> SearchResults:
-    """When the full-text search finds nothing: the entries whose title or an alias is close
-    to the query by trigram similarity, closest first, and the closest title or alias as a
-    "did you mean" line. One query (plus the article prefetch), whatever the results."""
-    closest_alias = (
-        Alias.objects.filter(article_id=OuterRef("article_id"))
-        .annotate(similarity=TrigramWordSimilarity(query, "name"))
-        .order_by("-similarity", "name")
-        .values("name")[:1]
-    )
-    rows = list(
-        entries.annotate(
-            title_similarity=TrigramSimilarity("title", query),
-            alias_similarity=TrigramWordSimilarity(query, "aliases"),
-            similarity=Greatest("title_similarity", "alias_similarity"),
-            closest_alias=Subquery(closest_alias),
+    def close_names(self, entries) -> list[tuple[int, str, str]]:
+        """Rows whose title or an alias is similar to the query by trigrams (pg_trgm's `%`,
+        similarity >= 0.3, from the trigram indexes): (id, title, aliases)."""
+        titled = entries.filter(title__trigram_similar=self.query).values("pk")[:CLOSE_NAMES]
+        aliases = Alias.objects.filter(name__trigram_similar=self.query).values("article_id")
+        aliased = entries.filter(pk__in=aliases[:CLOSE_NAMES]).values("pk")
+        return list(
+            SearchEntry.objects.filter(pk__in=titled.union(aliased)).values_list(
+                "pk", "title", "aliases"
+            )
         )
-        .filter(similarity__gt=TYPO_SIMILARITY)
-        .order_by("-similarity", "title")[:limit]
-    )
-    for row in rows:
-        row.snippet = html.escape(row.summary)
-    suggestion = None
-    if rows:
-        best = rows[0]
-        suggestion = best.title
-        if best.alias_similarity > best.title_similarity and best.closest_alias:
-            suggestion = best.closest_alias
-    return SearchResults(query, rows, suggestion)
 
 
-def _search_sqlite(query, entries, exact, limit) -> SearchResults:
-    words = [w for w in re.split(r"\s+", query.replace('"', " ")) if w and not w.startswith("-")]
-    excluded = [w[1:] for w in query.split() if w.startswith("-") and len(w) > 1]
+# --- SQLite ---------------------------------------------------------------------------------
+
+
+def _fts_string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _plural_forms(word: str) -> list[str]:
+    """The word and, for an English plural, its singular: substrings of both are matched
+    ("waifus" finds "waifu", "stories" finds "story")."""
+    forms = [word]
+    lower = word.lower()
+    if " " in word or len(word) < 5:
+        return forms
+    if lower.endswith("ies"):
+        forms.append(word[:-3] + "y")
+    elif lower.endswith(("ches", "shes", "sses", "xes")):
+        forms.append(word[:-2])
+    elif lower.endswith("s") and not lower.endswith("ss"):
+        forms.append(word[:-1])
+    return forms
+
+
+class _SQLite:
+    SHORT = 3  # the trigram tokenizer matches nothing shorter
+
+    def __init__(self, query: str, terms: Terms):
+        self.query = query
+        self.terms = terms
+        groups, self.short_groups = [], []
+        for group in terms.groups:
+            if any(len(alternative) < self.SHORT for alternative in group):
+                self.short_groups.append(group)
+                continue
+            forms = [_fts_string(f) for alternative in group for f in _plural_forms(alternative)]
+            groups.append("(" + " OR ".join(forms) + ")")
+        self.fts = " AND ".join(groups)
+        excluded = [_fts_string(e) for e in terms.excluded if len(e) >= self.SHORT]
+        self.short_excluded = [e for e in terms.excluded if len(e) < self.SHORT]
+        if self.fts and excluded:
+            self.fts = f"({self.fts}) NOT ({' OR '.join(excluded)})"
+        self.words = [f for alternative in terms.positive for f in _plural_forms(alternative)]
+
+    def _like(self, rows, prefix=""):
+        """The groups and exclusions too short for the trigram index, as LIKE filters."""
+        columns = ("title", "aliases", "summary", "tags", "body")
+        for group in self.short_groups:
+            found = Q()
+            for alternative in group:
+                for column in columns:
+                    found |= Q(**{f"{prefix}{column}__icontains": alternative})
+            rows = rows.filter(found)
+        for excluded in self.short_excluded:
+            for column in columns:
+                rows = rows.exclude(**{f"{prefix}{column}__icontains": excluded})
+        return rows
+
+    def ranked_ids(self, entries, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
+        """Two queries for a word in at most `RANKED` articles (its matches, then their
+        ranking), four for a commoner one (head matches and exact names join them)."""
+        tier = _exact_tier(key)
+        if not self.fts:  # only words too short for the index: a scan, for tiny queries only
+            rows = self._like(entries).annotate(tier=tier).order_by("-tier", "-pk")
+            found = list(rows.values_list("pk", flat=True)[: RANKED + 1])
+            return found, len(found) > RANKED
+
+        def newest(match: str) -> list[int]:
+            texts = SearchText.objects.filter(document__match=match)
+            texts = self._like(for_reader(texts, prefs, kind=kind, tag=tag, prefix="entry__"))
+            return list(texts.order_by("-pk").values_list("pk", flat=True)[: RANKED + 1])
+
+        candidates = newest(self.fts)
+        more = len(candidates) > RANKED
+        if more:
+            candidates += newest("{title aliases summary tags} : (" + self.fts + ")")
+            named = (
+                Article.objects.filter(title_key=key)
+                .values("pk")
+                .union(Alias.objects.filter(key=key).values("article_id"))
+            )
+            candidates += entries.filter(pk__in=named).values_list("pk", flat=True)
+        bm25 = Func(template=BM25_TEXT, output_field=FloatField())
+        ranked = (
+            SearchText.objects.filter(document__match=self.fts, pk__in=set(candidates))
+            .annotate(tier=tier, score=bm25)
+            .order_by("-tier", "score", "pk")
+        )
+        return list(ranked.values_list("pk", flat=True)), more
+
+    def highlighter(self, texts):
+        return lambda text: snippet(text, self.words)
+
+    def close_names(self, entries) -> list[tuple[int, str, str]]:
+        """Rows sharing the most trigrams with the query in their title or aliases (the FTS5
+        names table, bm25 order): (id, title, aliases)."""
+        folded = " ".join(self.query.lower().split())
+        grams = sorted({folded[i : i + 3] for i in range(len(folded) - 2)} - {""})
+        if not grams:
+            return []
+        match = " OR ".join(_fts_string(g) for g in grams)
+        names = SearchName.objects.filter(names__match=match)
+        names = names.filter(pk__in=entries.values("pk"))
+        bm25 = Func(template="bm25(wiki_searchname_fts)", output_field=FloatField())
+        return list(
+            names.annotate(score=bm25)
+            .order_by("score")
+            .values_list("pk", "entry__title", "entry__aliases")[:CLOSE_NAMES]
+        )
+
+
+# --- "did you mean" -------------------------------------------------------------------------
+
+
+def _close_names(engine, query, entries, prefs, *, kind, tag) -> tuple[list[int], str | None]:
+    """Articles whose title or an alias is close to the query, closest first, and the closest
+    name as the suggestion (rapidfuzz's ratio on casefolded names)."""
+    scored = []
+    for pk, title, aliases in engine.close_names(entries):
+        names = [title, *(a for a in aliases.split("\n") if a)]
+        closeness, name = max((_closeness(query, n), n) for n in names)
+        if closeness[0] >= CLOSE_SCORE:
+            scored.append((closeness, title.casefold(), pk, name))
+    scored.sort(key=lambda row: (-row[0][0], -row[0][1], row[1]))
+    if not scored:
+        return [], None
+    return [pk for _, _, pk, _ in scored], scored[0][3]
+
+
+def _closeness(query: str, name: str) -> tuple[float, float]:
+    """How close a name is to the query: the best rapidfuzz ratio against the name or a run of
+    as many of its words as the query has ("netorere" is close to "Netorare 10"), then the
+    ratio against the whole name (the tie-break)."""
+    query, name = utils.default_process(query), utils.default_process(name)
+    whole = fuzz.ratio(query, name)
+    size, words = len(query.split()), name.split()
+    runs = (" ".join(words[i : i + size]) for i in range(max(1, len(words) - size + 1)))
+    return max(whole, *(fuzz.ratio(query, run) for run in runs)), whole
+
+
+# --- excerpts -------------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+_BLOCK_SEPARATOR = " · "
+_MAX_EXTEND = 40  # characters a match is widened by to reach whole words
+
+
+def snippet(text: str, words, *, whole_words: bool = False, width: int = SNIPPET_WIDTH) -> str:
+    """An excerpt of `text` (plain, one line per block) around the first match of `words`,
+    cut at word boundaries with an ellipsis where text was left out; lines shown joined by a
+    middle dot; everything HTML-escaped, then the matched words (whole words: a match inside
+    a word marks the word) wrapped in <mark>."""
+    spans = _matches(text, words, whole_words=whole_words)
+    start = _word_start(text, max(0, spans[0][0] - width // 3)) if spans else 0
+    end = _word_end(text, start, start + width)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    excerpt_spans = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
+    excerpt = _mark_spans(text[start:end], excerpt_spans)
+    marked = _mark(html.escape(excerpt).replace("\n", _BLOCK_SEPARATOR))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return prefix + marked + suffix
+
+
+def _matches(text: str, words, *, whole_words: bool) -> list[tuple[int, int]]:
+    """(start, end) of every match, widened to whole words, in text order. Literal searches
+    and a bounded walk to the word's edges: linear in the text, whatever it holds."""
+    words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
     if not words:
-        return SearchResults(query, [])
-    match = Q()
-    for word in words:
-        match &= (
-            Q(title__icontains=word)
-            | Q(aliases__icontains=word)
-            | Q(summary__icontains=word)
-            | Q(tags__icontains=word)
-            | Q(body__icontains=word)
-        )
-    for word in excluded:
-        match &= ~(Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word))
-    title_hit = Q()
-    for word in words:
-        title_hit &= Q(title__icontains=word) | Q(aliases__icontains=word)
-    rows = list(
-        entries.filter(match | exact)
-        .annotate(
-            in_title=Case(
-                When(title_hit, then=Value(1)), default=Value(0), output_field=IntegerField()
-            ),
-        )
-        .order_by("-exact", "-in_title", F("title").asc())[:limit]
-    )
-    for row in rows:
-        row.snippet = snippet(row.body or row.summary, words)
-    return SearchResults(query, rows)
-
-
-def snippet(text: str, words: list[str], width: int = 180) -> str:
-    """An escaped excerpt of `text` around the first matching word, matches in <mark>."""
-    lower = text.lower()
-    positions = [lower.find(w.lower()) for w in words if lower.find(w.lower()) >= 0]
-    start = max(0, min(positions) - width // 3) if positions else 0
-    excerpt = text[start : start + width]
+        return []
     pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
-    marked = pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", excerpt)
-    prefix = "… " if start else ""
-    suffix = " …" if start + width < len(text) else ""
-    return prefix + _mark(html.escape(marked)) + suffix
+    spans = []
+    for found in pattern.finditer(text):
+        a, b = found.span()
+        if whole_words:
+            if (a > 0 and _is_word(text[a - 1])) or (b < len(text) and _is_word(text[b])):
+                continue
+        else:
+            floor, ceiling = max(0, a - _MAX_EXTEND), min(len(text), b + _MAX_EXTEND)
+            while a > floor and _is_word(text[a - 1]):
+                a -= 1
+            while b < ceiling and _is_word(text[b]):
+                b += 1
+        if spans and a < spans[-1][1]:
+            continue
+        spans.append((a, b))
+    return spans
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _word_start(text: str, at: int) -> int:
+    """`at`, moved forward to the start of a word if it falls inside one."""
+    if at == 0 or not _is_word(text[at - 1]):
+        return at
+    limit = min(len(text), at + _MAX_EXTEND)
+    while at < limit and _is_word(text[at]):
+        at += 1
+    return at
+
+
+def _word_end(text: str, start: int, at: int) -> int:
+    """`at`, moved back to the end of a word if it falls inside one (but past `start`)."""
+    if at >= len(text):
+        return len(text)
+    if not _is_word(text[at]) or not _is_word(text[at - 1]):
+        return at
+    limit = max(start + 1, at - _MAX_EXTEND)
+    cut = at
+    while cut > limit and _is_word(text[cut - 1]):
+        cut -= 1
+    return cut if cut > limit else at
+
+
+def _mark_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    out, last = [], 0
+    for a, b in spans:
+        out += [text[last:a], START, text[a:b], STOP]
+        last = b
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _mark(escaped: str) -> str:
     return escaped.replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+# --- the search box's suggestions ------------------------------------------------------------
 
 
 def suggest_titles(prefix: str, prefs: ReaderPrefs, limit: int = 8) -> list[Article]:
@@ -221,6 +522,5 @@ def suggest_titles(prefix: str, prefs: ReaderPrefs, limit: int = 8) -> list[Arti
     articles = Article.objects.published().filter(
         Q(title__istartswith=prefix) | Q(alias_set__name__istartswith=prefix)
     )
-    if prefs.hidden_tag_ids:
-        articles = articles.exclude(published_revision__tags__in=prefs.hidden_tag_ids)
+    articles = filter_articles(articles, prefs)
     return list(articles.distinct().order_by("title")[:limit])

@@ -62,36 +62,55 @@ def clean(html: str) -> str:
 
 
 class _TextParser(HTMLParser):
-    """Collects the visible text: block tags become spaces, script and style are skipped."""
+    """Collects the visible text: block tags become BLOCK_BREAK, script and style are
+    skipped; with `footnote_marks=False`, so are footnote numbers and their back-links."""
 
-    def __init__(self):
+    BLOCK_BREAK = "\x1e"  # a record separator: never in text that was valid HTML
+
+    def __init__(self, *, footnote_marks=True):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._footnote_marks = footnote_marks
+        self._links: list[bool] = []  # per open <a>: whether it is a skipped footnote link
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
+        if tag == "a":
+            classes = (dict(attrs).get("class") or "").split()
+            mark = not self._footnote_marks and bool(
+                {"footnote-ref", "footnote-backref"} & set(classes)
+            )
+            self._links.append(mark)
+            self._skip += mark
         if tag in BLOCK_TAGS or tag == "h1":
-            self.parts.append(" ")
+            self.parts.append(self.BLOCK_BREAK)
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
             self._skip = max(0, self._skip - 1)
+        if tag == "a" and self._links and self._links.pop():
+            self._skip = max(0, self._skip - 1)
         if tag in BLOCK_TAGS or tag == "h1":
-            self.parts.append(" ")
+            self.parts.append(self.BLOCK_BREAK)
 
     def handle_data(self, data):
         if not self._skip:
-            self.parts.append(data)
+            self.parts.append(data.replace(self.BLOCK_BREAK, " "))
 
 
-def plain_text(html: str) -> str:
-    """Visible text of ``html``: tags stripped, entities decoded, whitespace collapsed."""
-    parser = _TextParser()
+def plain_text(html: str, *, lines: bool = False) -> str:
+    """Visible text of ``html``: tags stripped, entities decoded, whitespace collapsed.
+
+    With ``lines=True`` (the search text): one line per block (a heading, a paragraph, a list
+    item, a table cell) and no footnote numbers or back-links, so that an excerpt cut from it
+    never runs a heading or a footnote number into the words around it."""
+    parser = _TextParser(footnote_marks=not lines)
     parser.feed(html or "")
     parser.close()
-    return " ".join("".join(parser.parts).split())
+    blocks = (" ".join(block.split()) for block in "".join(parser.parts).split(parser.BLOCK_BREAK))
+    return ("\n" if lines else " ").join(block for block in blocks if block)
 
 
 def bare_urls(text: str) -> list[str]:

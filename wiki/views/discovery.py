@@ -75,7 +75,9 @@ def search_view(request):
         exact = search_service.exact_match(query)
         if exact is not None:
             return redirect(exact)
-    results = search_service.search(query, prefs, kind=kind, tag=tag)
+    results = search_service.search(
+        query, prefs, kind=kind, tag=tag, page=request.GET.get("page") or 1
+    )
     return render(
         request,
         "wiki/search.html",
