@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -113,7 +112,7 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
-        ordering = [Lower("title")]
+        ordering = ["title_key"]  # casefolded: the same order as Lower("title"), cheaper
         indexes = [models.Index(fields=["-updated_at"]), models.Index(fields=["-created_at"])]
         constraints = [
             # Titles and slugs are unique among live articles: a deleted article, or a new one
