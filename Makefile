@@ -16,6 +16,7 @@ SERVE_BIND ?= 127.0.0.1:8000
 help:
 	@echo "make run        create .venv, install, migrate SQLite, load demo content, serve :8000"
 	@echo "make test       lint, checks, and the test suite on SQLite (and PostgreSQL when it answers)"
+	@echo "make test-replica  the read-replica and two-app-server suites against a hot standby (scripts/replica start)"
 	@echo "make serve      the production path locally (collectstatic, gunicorn + mail worker, DJANGO_DEBUG=0)"
 	@echo "make superuser  create an administrator account"
 	@echo "make bench      pathological render and diff inputs, then page times (bench/)"
@@ -77,6 +78,18 @@ test: lint
 	else \
 		echo "PostgreSQL did not answer at $(TEST_DATABASE_URL): skipped the PostgreSQL run (mandatory when CI=true)."; \
 	fi
+
+# Read replicas (docs/deployment.md): the suites that need a hot standby, at TEST_REPLICA_URL, of
+# the server in TEST_DATABASE_URL (`scripts/replica start` makes one on 5433; .ci/run does).
+# Kept apart from `make test`, which needs no standby.
+TEST_REPLICA_URL ?= postgres://postgres@127.0.0.1:5433/postgres
+.PHONY: test-replica
+test-replica: $(VENV)/.installed-dev
+	@$(BIN)/python scripts/postgres-answers "$(TEST_REPLICA_URL)" || { \
+		echo "No standby answers at $(TEST_REPLICA_URL): start one with scripts/replica start." >&2; exit 1; }
+	@echo "== pytest on a primary and its standby ($(TEST_DATABASE_URL), $(TEST_REPLICA_URL)) =="
+	DATABASE_URL="$(TEST_DATABASE_URL)" DATABASE_REPLICA_URLS="$(TEST_REPLICA_URL)" \
+		$(BIN)/pytest tests/test_replicas.py tests/test_two_app_servers.py $(PYTEST_ARGS)
 
 backup: $(VENV)/.installed
 	$(BIN)/python manage.py backup

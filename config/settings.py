@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",  # ETag on every page, 304 when unchanged
     # Whole pages for anonymous readers, before sessions and the view run (wiki/pagecache.py).
     "wiki.pagecache.PageCacheMiddleware",
+    "config.middleware.ReadYourWritesMiddleware",  # only with read replicas; outside sessions
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -152,6 +153,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
         **DATABASES["default"].get("OPTIONS", {}),
     }
+
+# Read replicas: PostgreSQL hot standbys of DATABASE_URL, as aliases replica1, replica2, ...
+# Reads of requests that write nothing go to one of them, everything else to the primary
+# (config/routers.py, ReadYourWritesMiddleware; docs/deployment.md). Each connection is read-only,
+# so a write that went astray fails loudly even on a server that is not a standby. Under test each
+# mirrors the test database: the same name on the replica's own server, where a streaming
+# standby has it by itself.
+KOTOBA_READ_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    _replica = dj_database_url.parse(
+        _url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True
+    )
+    if {DATABASES["default"]["ENGINE"], _replica["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS needs PostgreSQL: DATABASE_URL and every replica URL must be "
+            f"postgres:// URLs (replica {_number} is {_replica['ENGINE'].rsplit('.', 1)[-1]}, "
+            f"DATABASE_URL is {DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"
+        )
+    _replica["OPTIONS"] = {
+        "options": "-c default_transaction_read_only=on",
+        **_replica.get("OPTIONS", {}),
+    }
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+    KOTOBA_READ_REPLICAS.append(f"replica{_number}")
+# How long after writing something a client reads from the primary (longer than replicas lag).
+KOTOBA_READ_YOUR_WRITES_SECONDS = env_int("KOTOBA_READ_YOUR_WRITES_SECONDS", 10, minimum=1)
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"] if KOTOBA_READ_REPLICAS else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis through a backend that degrades while Redis is down (reads miss, writes are dropped;
