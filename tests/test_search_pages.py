@@ -316,11 +316,12 @@ def test_nothing_close_finds_nothing(client, demo_names):
 
 
 @on_sqlite
-def test_sqlite_matches_substrings(client, moderator):
+def test_sqlite_matches_substrings_and_plurals(client, moderator):
     make_article("Isekai", author=moderator, body="The hero is reincarnated.")
-    make_article("Other", author=moderator, body="Nothing here.")
+    make_article("Fandom", author=moderator, body="Fan communities everywhere.")
 
     assert titles(get(client, "reincarnat")) == ["Isekai"]
+    assert titles(get(client, "community")) == ["Fandom"]
     assert titles(get(client, "stories")) == []
 
 

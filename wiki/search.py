@@ -38,6 +38,7 @@ from django.db.models import (
     Case,
     Exists,
     Expression,
+    F,
     FloatField,
     Func,
     IntegerField,
@@ -289,13 +290,16 @@ def _fts_string(text: str) -> str:
 
 
 def _plural_forms(word: str) -> list[str]:
-    """The word and, for an English plural, its singular: substrings of both are matched
-    ("waifus" finds "waifu", "stories" finds "story")."""
+    """The word and, for an English plural, its singular (for a word in -y, its plural):
+    substrings of both are matched ("waifus" finds "waifu", "stories" finds "story",
+    "community" finds "communities")."""
     forms = [word]
     lower = word.lower()
     if " " in word or len(word) < 5:
         return forms
-    if lower.endswith("ies"):
+    if lower.endswith("y") and lower[-2:-1] not in ("a", "e", "i", "o", "u"):
+        forms.append(word[:-1] + "ies")  # substrings cover the other plurals already
+    elif lower.endswith("ies"):
         forms.append(word[:-3] + "y")
     elif lower.endswith(("ches", "shes", "sses", "xes")):
         forms.append(word[:-2])
@@ -341,6 +345,7 @@ class _SQLite:
     def ranked_ids(self, entries, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
         """Two queries for a word in at most `RANKED` articles (its matches, then their
         ranking), four for a commoner one (head matches and exact names join them)."""
+        self.prefs, self.kind, self.tag = prefs, kind, tag  # for close_names
         tier = _exact_tier(key)
         if not self.fts:  # only words too short for the index: a scan, for tiny queries only
             rows = self._like(entries).annotate(tier=tier).order_by("-tier", "-pk")
@@ -363,8 +368,13 @@ class _SQLite:
             )
             candidates += entries.filter(pk__in=named).values_list("pk", flat=True)
         bm25 = Func(template=BM25_TEXT, output_field=FloatField())
+        # "+rowid": FTS5 would run the whole MATCH again for each id of an IN list on its
+        # rowid; read the matches once and keep the candidates instead.
+        rowid = Func(F("pk"), template="+%(expressions)s", output_field=IntegerField())
         ranked = (
-            SearchText.objects.filter(document__match=self.fts, pk__in=set(candidates))
+            SearchText.objects.filter(document__match=self.fts)
+            .alias(rowid=rowid)
+            .filter(rowid__in=set(candidates))
             .annotate(tier=tier, score=bm25)
             .order_by("-tier", "score", "pk")
         )
@@ -382,7 +392,7 @@ class _SQLite:
             return []
         match = " OR ".join(_fts_string(g) for g in grams)
         names = SearchName.objects.filter(names__match=match)
-        names = names.filter(pk__in=entries.values("pk"))
+        names = for_reader(names, self.prefs, kind=self.kind, tag=self.tag, prefix="entry__")
         bm25 = Func(template="bm25(wiki_searchname_fts)", output_field=FloatField())
         return list(
             names.annotate(score=bm25)
