@@ -11,6 +11,8 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.db import InterfaceError, OperationalError, connections
 from django.urls import reverse
 
+from wiki import pagecache
+
 from . import routers
 from .errors import bad_request, database_unavailable
 
@@ -122,14 +124,9 @@ class ReadYourWritesMiddleware:
 
     @staticmethod
     def shared_caches_may_store(request) -> bool:
-        if not (
-            getattr(settings, "KOTOBA_PAGE_CACHE", False)
-            or getattr(settings, "KOTOBA_SHARED_MAX_AGE", 0)
-        ):
+        if not (settings.KOTOBA_PAGE_CACHE or settings.KOTOBA_SHARED_MAX_AGE):
             return False
-        from wiki.pagecache import _anonymous_default  # the page cache's own rule
-
-        return _anonymous_default(request)
+        return pagecache.anonymous_default(request)  # the page cache's own rule
 
     def wrote_recently(self, request) -> bool:
         try:

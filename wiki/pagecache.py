@@ -29,6 +29,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.module_loading import import_string
 
+from config.routers import replica_in_use
+
 from . import preferences
 
 logger = logging.getLogger(__name__)
@@ -91,7 +93,9 @@ def fragment(key: str, build):
     if generation is not None and entry is not None and entry["generation"] == generation:
         return entry["value"]
     value = build()
-    if generation is not None:
+    # Not from a read replica: it may not have replayed the change behind this generation yet,
+    # and what it built would be kept as current (config/routers.py).
+    if generation is not None and replica_in_use() is None:
         entry = {"generation": generation, "value": value}
         cache.set(full_key, entry, settings.KOTOBA_PAGE_CACHE_SECONDS)
     return value
@@ -116,7 +120,8 @@ def public_page(view):
 # --- the middleware -------------------------------------------------------------------------
 
 
-def _anonymous_default(request) -> bool:
+def anonymous_default(request) -> bool:
+    """Whether this request may be answered with the page every such reader gets."""
     return request.method in ("GET", "HEAD") and not any(
         name in request.COOKIES for name in _PERSONAL_COOKIES
     )
@@ -138,7 +143,7 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if _lost_bump:
             _bump_now()
-        if not _anonymous_default(request):
+        if not anonymous_default(request):
             return self._private(self.get_response(request))
         key = generation = None
         if settings.KOTOBA_PAGE_CACHE:
