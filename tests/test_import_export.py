@@ -141,6 +141,29 @@ def test_exporting_importing_into_an_empty_wiki_and_exporting_again_gives_the_sa
     assert {a.title: a.published_revision.body_html for a in Article.objects.published()} == html
 
 
+def test_imported_revisions_hold_what_the_editor_stored_field_for_field(small_wiki, tmp_path):
+    before = revision_fields()
+    (tmp_path / "wiki.jsonl").write_text(exported(), "utf-8")
+    wipe_wiki()
+    run(tmp_path / "wiki.jsonl")
+    assert revision_fields() == before
+
+
+def revision_fields() -> dict:
+    """Every column of every revision (so a new one shows up here), ids as what they name."""
+    skip = {"id", "article", "parent", "author", "reviewed_by"}
+    found = {}
+    for rev in Revision.objects.select_related("article", "parent", "author", "reviewed_by"):
+        values = {f.name: getattr(rev, f.attname) for f in Revision._meta.concrete_fields}
+        values = {name: value for name, value in values.items() if name not in skip}
+        values["parent"] = rev.parent and rev.parent.number
+        values["people"] = [user and user.username for user in (rev.author, rev.reviewed_by)]
+        values["tags"] = sorted(t.name for t in rev.tags.all())
+        values["contrasts"] = sorted(a.title for a in rev.contrasts_with.all())
+        found[(rev.article.title, rev.number)] = values
+    return found
+
+
 def test_the_exported_file_holds_every_revision_with_its_review(small_wiki):
     records = [json.loads(line) for line in exported().splitlines()]
     header, articles = records[0], {r["revisions"][0]["title"]: r for r in records[1:]}
@@ -366,6 +389,16 @@ def test_a_slug_in_the_file_is_kept_and_a_taken_one_is_replaced(tmp_path, autoco
     run(write(tmp_path, article("Kawaii", slug="cute"), article("Moe too", slug="moe")))
     assert Article.objects.get(title="Kawaii").slug == "cute"
     assert Article.objects.get(title="Moe too").slug == "moe-too"
+
+
+def test_titles_with_the_same_slug_get_numbered_past_the_ones_the_wiki_uses(
+    tmp_path, autoconfirmed
+):
+    make_article("C", author=autoconfirmed)
+    make_article("C 2", author=autoconfirmed)
+    run(write(tmp_path, article("C++"), article("C#")))
+    assert Article.objects.get(title="C++").slug == "c-3"
+    assert Article.objects.get(title="C#").slug == "c-4"
 
 
 def test_a_plain_json_array_is_read_too(tmp_path):

@@ -9,6 +9,8 @@ record.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -18,7 +20,8 @@ from django.utils.text import slugify
 from .. import names
 from ..models import Alias, Article, SlugRedirect, Tag, TagAlias
 from ..publishing import RESERVED_SLUGS
-from .records import Header, Summary, TagSpec, UserSpec
+from .records import Header, TagSpec, UserSpec
+from .workers import Summary
 
 QUERY_CHUNK = 1000  # values per IN (...) list
 
@@ -209,8 +212,9 @@ class Plan:
             elif given and given not in RESERVED_SLUGS and given not in taken | mine:
                 entry.slug = given
                 mine.add(given)
-        crowded = {bases[e.place] for e in entries if not e.slug and bases[e.place] in taken}
-        taken |= _slugs_taken_like(crowded)
+        derived, busy = Counter(bases[e.place] for e in entries if not e.slug), taken | mine
+        crowded = {base for base, n in derived.items() if n > 1 or base in busy}
+        taken |= _slugs_numbered(crowded)
         for entry in entries:
             if entry.slug:
                 continue
@@ -371,17 +375,16 @@ def _slugs_taken(slugs) -> set[str]:
     return taken
 
 
-def _slugs_taken_like(bases) -> set[str]:
-    """Slugs in use that start with one of `bases` (for the -2, -3 … that follow them)."""
+def _slugs_numbered(bases) -> set[str]:
+    """Slugs in use of the form `base-2`, `base-3` … for each of `bases`."""
     taken: set[str] = set()
     for base in bases:
+        pattern = rf"^{re.escape(base)}-[0-9]+$"
         taken.update(
-            Article.objects.live().filter(slug__startswith=base).values_list("slug", flat=True)
+            Article.objects.live().filter(slug__regex=pattern).values_list("slug", flat=True)
         )
         taken.update(
-            SlugRedirect.objects.filter(old_slug__startswith=base).values_list(
-                "old_slug", flat=True
-            )
+            SlugRedirect.objects.filter(old_slug__regex=pattern).values_list("old_slug", flat=True)
         )
     return taken
 
