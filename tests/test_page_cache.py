@@ -359,6 +359,7 @@ def test_a_signed_in_readers_article_text_comes_from_the_fragment_cache(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    cache.clear()  # a new cache: no reader has set the generation yet
     client.force_login(autoconfirmed)
     url = reverse("article", args=[article.slug])
     with CaptureQueriesContext(connection) as building:

@@ -75,6 +75,17 @@ def _bump_now() -> None:
             logger.exception("The purge hook %s failed", hook)
 
 
+def _lookup(key: str):
+    """(the current generation, the entry stored under `key`) in one round trip; the
+    generation is None only while the cache is unreachable."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation, entry = found.get(GENERATION_KEY), found.get(key)
+    if generation is None:  # a new cache: start past anything stored before
+        cache.add(GENERATION_KEY, time.time_ns())
+        generation = cache.get(GENERATION_KEY)
+    return generation, entry
+
+
 # --- fragments ------------------------------------------------------------------------------
 
 _FRAGMENT_PREFIX = "kotoba:fragment:"
@@ -88,8 +99,7 @@ def fragment(key: str, build):
     if not settings.KOTOBA_PAGE_CACHE:
         return build()
     full_key = _FRAGMENT_PREFIX + hashlib.sha256(key.encode()).hexdigest()
-    found = cache.get_many([GENERATION_KEY, full_key])
-    generation, entry = found.get(GENERATION_KEY), found.get(full_key)
+    generation, entry = _lookup(full_key)
     if generation is not None and entry is not None and entry["generation"] == generation:
         return entry["value"]
     value = build()
@@ -148,11 +158,7 @@ class PageCacheMiddleware:
         key = generation = None
         if settings.KOTOBA_PAGE_CACHE:
             key = _page_key(request)
-            found = cache.get_many([GENERATION_KEY, key])
-            generation, entry = found.get(GENERATION_KEY), found.get(key)
-            if generation is None:  # a new cache: start past anything stored before
-                cache.add(GENERATION_KEY, time.time_ns())
-                generation = cache.get(GENERATION_KEY)  # None while the cache is down
+            generation, entry = _lookup(key)
             if generation is not None and entry is not None and entry["generation"] == generation:
                 return self._replay(entry)
         response = self.get_response(request)
