@@ -122,6 +122,7 @@ def profile(request, username):
         .visible_to(request.user)
         .filter(article__is_deleted=False)  # deleted articles are gone for everyone
         .select_related("article")
+        .for_lists()
         .order_by("-created_at", "-pk")
     )
     page = Paginator(contributions, 25).get_page(request.GET.get("page"))

@@ -15,6 +15,7 @@ def _accepted_revisions():
         Revision.objects.accepted()
         .filter(article__published_revision__isnull=False, article__is_deleted=False)
         .select_related("article", "author")
+        .for_lists()
         .order_by("-created_at", "-pk")
     )
 

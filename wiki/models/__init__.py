@@ -1,4 +1,5 @@
 from .articles import (
+    REVISION_TEXT_COLUMNS,
     Alias,
     Article,
     ArticleKind,
@@ -14,6 +15,7 @@ from .search import SearchEntry
 from .tags import Tag, TagAlias, TagCategory, TagSlugRedirect
 
 __all__ = [
+    "REVISION_TEXT_COLUMNS",
     "Alias",
     "Article",
     "ArticleKind",

@@ -148,7 +148,17 @@ class Article(models.Model):
         return self.published_revision_id is not None
 
 
+# The columns of a revision that lists of revisions never show: loading 50 texts (and their
+# rendered HTML) for one history page cost more than everything else on it.
+REVISION_TEXT_COLUMNS = ("body", "body_html", "faq", "aliases", "external_links", "link_targets")
+
+
 class RevisionQuerySet(models.QuerySet):
+    def for_lists(self):
+        """Revisions for a list (history, recent changes, contributions, feeds): without
+        their texts, and with the parent's number as `parent_number` for the diff link."""
+        return self.defer(*REVISION_TEXT_COLUMNS).annotate(parent_number=models.F("parent__number"))
+
     def accepted(self):
         return self.filter(status=RevisionStatus.ACCEPTED)
 

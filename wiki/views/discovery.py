@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from .. import search as search_service
 from ..models import (
+    REVISION_TEXT_COLUMNS,
     Article,
     ArticleKind,
     ModerationLog,
@@ -111,7 +112,8 @@ def recent(request):
     revisions = (
         Revision.objects.accepted()
         .filter(article__published_revision__isnull=False, article__is_deleted=False)
-        .select_related("article", "author", "reviewed_by", "parent")
+        .select_related("article", "author", "reviewed_by")
+        .for_lists()
         .order_by("-created_at", "-pk")
     )
     kind = request.GET.get("kind")
@@ -167,7 +169,9 @@ def moderation_activity(revisions, page, *, prefs, kind=None, tag=None, username
         article__published_revision__isnull=False,
         article__is_deleted=False,
     ).exclude(revision__status=RevisionStatus.PENDING)
-    log = log.select_related("actor", "article", "revision", "target_user")
+    log = log.select_related("actor", "article", "revision", "target_user").defer(
+        *(f"revision__{column}" for column in REVISION_TEXT_COLUMNS)
+    )
     if kind in ArticleKind.values:
         log = log.filter(article__kind=kind)
     if tag is not None:

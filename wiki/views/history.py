@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from .. import diffing, permissions
 from ..access import with_article
 from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
-from ..models import ModerationLog, Revision, RevisionStatus
+from ..models import REVISION_TEXT_COLUMNS, ModerationLog, Revision, RevisionStatus
 from ..moderation import ModerationError, rollback
 from ..pagecache import public_page
 from ..preferences import gate_for
@@ -44,7 +45,8 @@ FIELD_LABELS = {
 def _visible_revision(request, article, number) -> Revision:
     revision = (
         article.revisions.visible_to(request.user)
-        .select_related("author", "reviewed_by", "parent")
+        .select_related("author", "reviewed_by")
+        .annotate(parent_number=F("parent__number"))
         .filter(number=number)
         .first()
     )
@@ -58,13 +60,15 @@ def _visible_revision(request, article, number) -> Revision:
 def history(request, article):
     revisions = (
         article.revisions.visible_to(request.user)
-        .select_related("author", "reviewed_by", "parent")
+        .select_related("author", "reviewed_by")
+        .for_lists()
         .order_by("-number")
     )
     page = Paginator(revisions, 50).get_page(request.GET.get("page"))
     log = (
         ModerationLog.objects.filter(article=article, action__in=HISTORY_LOG_ACTIONS)
         .select_related("actor", "revision")
+        .defer(*(f"revision__{column}" for column in REVISION_TEXT_COLUMNS))
         .order_by("-created_at")[:20]
     )
     if not (request.user.is_authenticated and request.user.is_moderator):
