@@ -129,3 +129,18 @@ def test_signed_in_reader_pages_do_not_grow(client, small, big, authors):
         ("/wiki/small/history/", "/wiki/big/history/"),
     ]:
         assert count_queries(client, small_url) == count_queries(client, big_url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/wiki/big/history/", "/recent/", "/recent/feed/", "/wiki/big/history/feed/", "/users/author1/"],
+)
+def test_lists_of_revisions_do_not_load_their_texts(client, big, url):
+    """A history page loaded 50 texts and their HTML (and each parent's) to show one line
+    each: lists read revisions without their text columns."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    revision_selects = [q["sql"] for q in queries if 'FROM "wiki_revision"' in q["sql"]]
+    assert revision_selects
+    for sql in revision_selects:
+        assert '"body_html"' not in sql and '"wiki_revision"."body"' not in sql, sql[:300]
