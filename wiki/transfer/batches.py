@@ -30,11 +30,16 @@ class Context:
     tag_ids: dict[str, int]
     tag_names: dict[int, str]
     tag_rank: dict[int, int]
+    link_targets: dict[str, tuple[str, int]]  # name key -> ("wiki", pk) or ("file", index)
     deferred_contrasts: set[tuple[int, int]] = field(default_factory=set)  # (revision, index)
     taken_alias_keys: set[str] = field(default_factory=set)
     accepted_edits: Counter = field(default_factory=Counter)
     revisions: int = 0
     lz4: bool = False
+
+    def article(self, where: str, target: int) -> int | None:
+        """The id of an article of the wiki, or of the file once written (else None)."""
+        return target if where == "wiki" else self.plan.by_index[target].pk
 
     def user(self, username: str | None) -> int | None:
         return self.user_ids[username.lower()] if username else None
@@ -154,10 +159,9 @@ def _tags_and_contrasts(batch, made, context) -> None:
             targets = set()
             for title in revision.contrasts:
                 where, target = entry.contrasts[(number, title)]
-                if where == "wiki":
-                    targets.add(target)
-                elif context.plan.by_index[target].pk is not None:
-                    targets.add(context.plan.by_index[target].pk)
+                pk = context.article(where, target)
+                if pk is not None:
+                    targets.add(pk)
                 else:  # an article further on in the file: added at the end
                     context.deferred_contrasts.add((row.pk, target))
             contrast_rows += [{"revision_id": row.pk, "article_id": pk} for pk in sorted(targets)]
@@ -219,7 +223,12 @@ def _links_and_search(batch, made, context) -> None:
         revision, rendered = prepared.article.revisions[index], prepared.rendered[index]
         keys = {names.name_key(title) for title in rendered.link_targets}
         keys.discard(entry.summary.title.key)
-        links += [{"source_id": entry.pk, "target_key": key} for key in sorted(keys)]
+        # Targets written by now (the wiki's, this batch's, earlier ones'); the others are
+        # filled in when every batch is written.
+        links += [
+            {"source_id": entry.pk, "target_key": key, "target_id": _target(key, context)}
+            for key in sorted(keys)
+        ]
         tag_ids = {context.tag_ids[names.name_key(name)] for name in revision.tags}
         tag_names = [context.tag_names[pk] for pk in sorted(tag_ids, key=context.tag_rank.get)]
         # Field for field what publishing._sync_search_entry writes (a test compares them).
@@ -239,6 +248,11 @@ def _links_and_search(batch, made, context) -> None:
         )
     rows.insert(Link, links)
     rows.insert(SearchEntry, entries)
+
+
+def _target(key: str, context: Context) -> int | None:
+    found = context.link_targets.get(key)
+    return context.article(*found) if found else None
 
 
 def lz4_available() -> bool:

@@ -152,10 +152,18 @@ def _write(path, plan: Plan, processes: int, batch_size: int, say) -> int:
     with transaction.atomic():
         user_ids = _create_users(plan)
         tag_ids, tag_names, tag_rank = _create_tags(plan)
+    targets = _link_targets(plan)
     context = batches.Context(
-        plan, user_ids, tag_ids, tag_names, tag_rank, lz4=batches.lz4_available()
+        plan,
+        user_ids,
+        tag_ids,
+        tag_names,
+        tag_rank,
+        link_targets={key: target[1:] for key, target in targets.items()},
+        lz4=batches.lz4_available(),
     )
-    workers.LINK_SLUGS = _link_slugs(plan)  # read by the workers (forked after this)
+    # Read by the workers (forked after this) to resolve wikilinks.
+    workers.LINK_SLUGS = {key: target[0] for key, target in targets.items()}
     items = ((place, raw) for place, raw in records.read(path) if place in plan.entries)
     done, total, started = 0, len(plan.entries), time.monotonic()
     try:
@@ -218,21 +226,25 @@ def _create_tags(plan: Plan):
     return ids, dict(ordered), {pk: rank for rank, (pk, _) in enumerate(ordered)}
 
 
-def _link_slugs(plan: Plan) -> dict[str, str]:
-    """name key -> slug of every article that will be published and live: the wiki's (its
-    titles and aliases) and the file's."""
+def _link_targets(plan: Plan) -> dict[str, tuple[str, str, int]]:
+    """name key -> (slug, "wiki" or "file", pk or index) of every article that will be
+    published and live: the wiki's (by title or alias) and the file's."""
     published = Article.objects.published()
-    slugs = dict(
-        Alias.objects.filter(article__in=published).values_list("key", "article__slug").iterator()
-    )
-    slugs.update(published.values_list("title_key", "slug").iterator())
+    targets = {
+        key: (slug, "wiki", pk)
+        for key, slug, pk in Alias.objects.filter(article__in=published)
+        .values_list("key", "article__slug", "article_id")
+        .iterator()
+    }
+    for key, slug, pk in published.values_list("title_key", "slug", "pk").iterator():
+        targets[key] = (slug, "wiki", pk)
     for entry in plan.accepted():
         summary = entry.summary
         if summary.published and not summary.deleted:
             for name in summary.aliases:
-                slugs.setdefault(name.key, entry.slug)
-            slugs[summary.title.key] = entry.slug
-    return slugs
+                targets.setdefault(name.key, (entry.slug, "file", entry.index))
+            targets[summary.title.key] = (entry.slug, "file", entry.index)
+    return targets
 
 
 def _finish(context: batches.Context, max_before: int) -> None:
