@@ -133,7 +133,13 @@ def test_signed_in_reader_pages_do_not_grow(client, small, big, authors):
 
 @pytest.mark.parametrize(
     "url",
-    ["/wiki/big/history/", "/recent/", "/recent/feed/", "/wiki/big/history/feed/", "/users/author1/"],
+    [
+        "/wiki/big/history/",
+        "/recent/",
+        "/recent/feed/",
+        "/wiki/big/history/feed/",
+        "/users/author1/",
+    ],
 )
 def test_lists_of_revisions_do_not_load_their_texts(client, big, url):
     """A history page loaded 50 texts and their HTML (and each parent's) to show one line

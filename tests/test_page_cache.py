@@ -383,9 +383,7 @@ def test_the_pending_banner_is_the_authors_own(client, article, newbie, autoconf
     assert "changes waiting for review" not in text(other.get(url))
 
 
-def test_readers_with_different_preferences_get_different_fragments(
-    article, moderator, committed
-):
+def test_readers_with_different_preferences_get_different_fragments(article, moderator, committed):
     drama = committed(make_tag, "Drama")
     committed(edit, article, moderator, tags=[drama.pk])
     hider, reader_ = make_user("hider", trust="new"), make_user("plain", trust="new")
