@@ -5,6 +5,7 @@ pg_dump reads through its own connection, so these tests commit their data
 (`django_db(transaction=True)`) instead of running inside a rolled-back transaction.
 """
 
+import re
 import sqlite3
 import uuid
 from pathlib import Path
@@ -294,7 +295,7 @@ def test_backup_goes_to_a_timestamped_file_under_backups_by_default(settings, tm
     assert written.stat().st_mode & 0o077 == 0, "a backup holds password hashes: owner only"
     out = capsys.readouterr().out
     assert str(written) in out
-    assert "KB" in out
+    assert re.search(r"\(\d+(\.\d)? [KM]B\)", out), out  # its size, for a human
 
 
 @committed

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
@@ -326,7 +327,9 @@ def test_under_asgi_each_request_keeps_its_own_choice_in_async_and_sync_code(one
             middleware(factory.get("/wiki/ntr/")), middleware(factory.post("/wiki/ntr/"))
         )
 
-    read, wrote = asyncio.run(both())
+    # In a thread of its own: a browser test's Playwright session may own this one's loop.
+    with ThreadPoolExecutor(1) as thread:
+        read, wrote = thread.submit(asyncio.run, both()).result()
     assert read.content == b"replica1 replica1"
     assert COOKIE not in read.cookies
     assert wrote.content == b"primary primary"

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import confirmed_email_required
 
-from .. import diffing, permissions
+from .. import diffing, paging, permissions
 from ..access import with_article
 from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
@@ -21,6 +20,7 @@ from ..moderation import ModerationError, rollback
 from ..pagecache import public_page
 from ..preferences import gate_for
 
+HISTORY_PAGE_SIZE = 50
 MAX_REVISION_NUMBER = 2**31 - 1  # PositiveIntegerField's range on every database
 HISTORY_LOG_ACTIONS = [
     ModerationLog.Action.ACCEPT,
@@ -62,9 +62,8 @@ def history(request, article):
         article.revisions.visible_to(request.user)
         .select_related("author", "reviewed_by")
         .for_lists()
-        .order_by("-number")
     )
-    page = Paginator(revisions, 50).get_page(request.GET.get("page"))
+    page = paging.by_number(revisions, request.GET, size=HISTORY_PAGE_SIZE)
     log = (
         ModerationLog.objects.filter(article=article, action__in=HISTORY_LOG_ACTIONS)
         .select_related("actor", "revision")
@@ -79,6 +78,7 @@ def history(request, article):
         {
             "article": article,
             "page": page,
+            "page_size": HISTORY_PAGE_SIZE,
             "log": log,
             "can_moderate": permissions.can_moderate(request.user),
         },
