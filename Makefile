@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 # Where `make serve` listens (the load benchmark runs it on another port).
 SERVE_BIND ?= 127.0.0.1:8000
 
-.PHONY: help run serve test lint superuser bench load clean backup restore
+.PHONY: help run serve test lint superuser bench bench-parsers load clean backup restore
 
 help:
 	@echo "make run        create .venv, install, migrate SQLite, load demo content, serve :8000"
@@ -19,7 +19,9 @@ help:
 	@echo "make test-replica  the read-replica and two-app-server suites against a hot standby (scripts/replica start)"
 	@echo "make serve      the production path locally (collectstatic, gunicorn + mail worker, DJANGO_DEBUG=0)"
 	@echo "make superuser  create an administrator account"
-	@echo "make bench      pathological render and diff inputs, then page times (bench/)"
+	@echo "make bench      end-to-end page benchmark on PostgreSQL + Redis with wrk; writes docs/performance.md"
+	@echo "                (ARGS=\"--articles 100000 --revisions 1 --only scale\"; see bench/run.py --help)"
+	@echo "make bench-parsers  pathological render and diff inputs, then one big article's page times (SQLite)"
 	@echo "make load       60 s of mixed traffic against make serve, every error listed (SECONDS=, CLIENTS=)"
 	@echo "make backup     back up the database to backups/ (SQLite or PostgreSQL, while the site runs)"
 	@echo "make restore FILE=backups/...  restore a backup (add YES=1 to replace a database that has data)"
@@ -98,7 +100,17 @@ restore: $(VENV)/.installed
 	@if [ -z "$(FILE)" ]; then echo "Usage: make restore FILE=backups/kotoba-....sqlite3 (or .dump) [YES=1]" >&2; exit 1; fi
 	$(BIN)/python manage.py restore "$(FILE)" $(if $(YES),--yes)
 
-bench: $(VENV)/.installed-dev
+# End to end: a fresh PostgreSQL database with the corpus imported, gunicorn and a ceiling under
+# wrk, queries/CPU in-process, worker memory. ARGS go to bench/run.py (--articles, --only, --keep...).
+bench: $(VENV)/.installed
+	@if ! command -v wrk >/dev/null; then \
+		echo "Installing Debian's wrk for the page benchmark"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	fi
+	$(BIN)/python bench/run.py $(ARGS)
+
+bench-parsers: $(VENV)/.installed-dev
 	$(BIN)/python bench/render_pathological.py
 	$(BIN)/python bench/diff_pathological.py
 	$(BIN)/python bench/pages.py
