@@ -405,3 +405,27 @@ def test_an_edit_refreshes_the_fragment_at_once(client, article, autoconfirmed, 
     client.get(url)
     committed(edit, article, autoconfirmed, body="Moe, rewritten.")
     assert "Moe, rewritten." in text(client.get(url))
+
+
+def test_related_tags_are_shared_but_recounted_after_an_edit_and_hidden_per_reader(
+    article, moderator, autoconfirmed, committed
+):
+    """A tag page's "Often used together" is one aggregate over every article with the tag,
+    built once per visible change for all readers; each reader's hidden tags are taken out."""
+    moe, drama, comedy = (committed(make_tag, name) for name in ("Moe", "Drama", "Comedy"))
+    committed(edit, article, moderator, tags=[moe.pk, drama.pk])
+    url = reverse("tag", args=[moe.slug])
+    signed_in = CommittingClient()
+    signed_in.force_login(autoconfirmed)
+
+    def related(client):
+        return [t.name for t in client.get(url).context["related"]]
+
+    assert related(signed_in) == ["Drama"]
+    committed(edit, article, moderator, tags=[moe.pk, drama.pk, comedy.pk])
+    assert related(signed_in) == ["Comedy", "Drama"]
+    autoconfirmed.hidden_tags.add(comedy)
+    assert related(signed_in) == ["Drama"]
+    other = CommittingClient()
+    other.force_login(moderator)
+    assert related(other) == ["Comedy", "Drama"]

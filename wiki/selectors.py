@@ -89,3 +89,28 @@ def _count_tags() -> list[Tag]:
     return list(
         Tag.objects.annotate(article_count=Count("revisions", filter=published)).order_by("name")
     )
+
+
+RELATED_TAGS_KEPT = 30  # enough to show 8 after a reader's hidden tags are taken out
+
+
+def related_tags(tag: Tag, *, hidden_ids=(), limit: int = 8) -> list[Tag]:
+    """The tags found most often with `tag` on published articles, with `shared`: the
+    number of such articles. The aggregate reads every article with the tag, so its result is
+    shared by every reader until the next visible change; hidden tags are taken out after."""
+    kept = pagecache.fragment(f"related-tags:{tag.pk}", lambda: _count_related_tags(tag))
+    hidden = {tag.pk, *hidden_ids}
+    return [other for other in kept if other.pk not in hidden][:limit]
+
+
+def _count_related_tags(tag: Tag) -> list[Tag]:
+    return list(
+        Tag.objects.filter(
+            revisions__article__published_revision=F("revisions__pk"),
+            revisions__article__is_deleted=False,
+            revisions__tags=tag,
+        )
+        .exclude(pk=tag.pk)
+        .annotate(shared=Count("revisions", distinct=True))
+        .order_by("-shared", "name")[:RELATED_TAGS_KEPT]
+    )

@@ -2,7 +2,6 @@
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, F
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 
@@ -20,7 +19,7 @@ from ..models import (
 )
 from ..pagecache import public_page
 from ..preferences import filter_articles, prefs_for, save_prefs
-from ..selectors import tags_with_counts
+from ..selectors import related_tags, tags_with_counts
 
 
 @public_page
@@ -45,18 +44,9 @@ def tag_detail(request, slug):
     kind = request.GET.get("kind")
     if kind in ArticleKind.values:
         articles = articles.filter(kind=kind)
-    articles = filter_articles(articles, prefs).with_badges().order_by("title")
+    articles = filter_articles(articles, prefs).with_badges().order_by("title_key")
     page = Paginator(articles, 30).get_page(request.GET.get("page"))
-    related = (
-        Tag.objects.filter(
-            revisions__article__published_revision=F("revisions__pk"),
-            revisions__article__is_deleted=False,
-            revisions__tags=tag,
-        )
-        .exclude(pk__in={tag.pk, *prefs.hidden_tag_ids})
-        .annotate(shared=Count("revisions", distinct=True))
-        .order_by("-shared", "name")[:8]
-    )
+    related = related_tags(tag, hidden_ids=prefs.hidden_tag_ids)
     return render(
         request,
         "wiki/tag.html",
