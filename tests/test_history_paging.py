@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import edit, make_article, make_user
+from tests.factories import edit, make_article, make_tag, make_user
 from wiki import paging
 from wiki.moderation import reject
 from wiki.views import history as history_views
@@ -102,3 +102,30 @@ def test_no_page_counts_or_skips_rows(client, long_history):
 def test_by_number_on_a_short_list_has_no_links(long_history):
     page = paging.by_number(long_history.revisions.all(), {}, size=50)
     assert len(page) == 12 and not page.has_other_pages
+
+
+# --- lists that are not counted: recent changes and tag pages ------------------------------
+
+
+@pytest.mark.parametrize("url", ["/recent/", "/tags/long-tag/"])
+def test_recent_changes_and_tag_pages_never_count_the_whole_list(client, url):
+    """A COUNT over every revision (or every article of a big tag) cost more than the page:
+    these pages read one row more than they show instead, and say "Page 2", not "of N"."""
+    tag = make_tag("Long tag")
+    author = make_user("writer", trust="autoconfirmed")
+    for number in range(3):
+        make_article(f"Term {number}", author=author, tags=[tag.pk])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 3
+    assert not [q["sql"] for q in queries if "COUNT(*)" in q["sql"].upper()]
+
+
+@pytest.mark.parametrize("page", ["2", "999", "99999999999999999999", "x", "-1"])
+def test_pages_past_the_end_or_not_numbers_answer_calmly(client, page):
+    author = make_user("writer", trust="autoconfirmed")
+    make_article("Lonely", author=author)
+    for url in ("/recent/", "/wiki/"):
+        response = client.get(url, {"page": page})
+        assert response.status_code == 200, (url, page)

@@ -69,3 +69,55 @@ def by_number(queryset, params, *, size: int = 50, key: str = "number") -> Keyse
     elif older is not None:  # past the oldest row: offer the way back
         page.newer = 0 if queryset.exists() else None
     return page
+
+
+MAX_PAGE_NUMBER = 100_000  # far past any list here; keeps OFFSET within what a database takes
+
+
+class UncountedPage:
+    """A numbered page of a long list that never counts the whole list: it reads one row more
+    than it shows to know whether a next page exists. Counting every recent change or every
+    article of a big tag cost more than the page itself (a COUNT over 100,000 revisions on
+    each request); readers of such lists go forward a page at a time, so "Page 3" is enough.
+    Quacks like Django's Page for templates and views (has_next, start_index, ...)."""
+
+    paginator = None  # no page count to show
+
+    def __init__(self, queryset, number, per_page: int):
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        self.number = min(max(number, 1), MAX_PAGE_NUMBER)
+        self.per_page = per_page
+        offset = (self.number - 1) * per_page
+        rows = list(queryset[offset : offset + per_page + 1])
+        self.object_list = rows[:per_page]
+        self._more = len(rows) > per_page
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self._more
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.object_list else 0
+
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.object_list)

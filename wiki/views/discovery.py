@@ -1,10 +1,10 @@
 """Finding articles: tags, search, recent changes, random, reading preferences."""
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 
+from .. import paging
 from .. import search as search_service
 from ..models import (
     REVISION_TEXT_COLUMNS,
@@ -45,7 +45,7 @@ def tag_detail(request, slug):
     if kind in ArticleKind.values:
         articles = articles.filter(kind=kind)
     articles = filter_articles(articles, prefs).with_badges().order_by("title_key")
-    page = Paginator(articles, 30).get_page(request.GET.get("page"))
+    page = paging.UncountedPage(articles, request.GET.get("page"), 30)
     related = related_tags(tag, hidden_ids=prefs.hidden_tag_ids)
     return render(
         request,
@@ -123,7 +123,7 @@ def recent(request):
         revisions = revisions.filter(is_minor=False)
     prefs = prefs_for(request)
     revisions = filter_articles(revisions, prefs, prefix="article__")
-    page = Paginator(revisions, 50).get_page(request.GET.get("page"))
+    page = paging.UncountedPage(revisions, request.GET.get("page"), 50)
     log = ModerationLog.objects.none()
     if not request.GET.get("new") and not request.GET.get("hide_minor"):
         log = moderation_activity(
@@ -170,6 +170,8 @@ def moderation_activity(revisions, page, *, prefs, kind=None, tag=None, username
         log = log.filter(actor__username__iexact=username)
     log = filter_articles(log, prefs, prefix="article__")
     rows = list(page.object_list)
+    if page.has_previous() and not rows:  # past the last page
+        return log.none()
     if page.has_next() and rows:
         log = log.filter(created_at__gte=rows[-1].created_at)
     if page.has_previous():
