@@ -359,6 +359,21 @@ def test_typo_search_runs_the_same_queries_for_1_and_20_close_titles(client, mod
 
 
 @postgres_only
+def test_excerpts_mark_every_form_the_index_matches_and_nothing_else(client, moderator):
+    make_article(
+        "Fandoms",
+        author=moderator,
+        body="Communities grow. A community chats; the commune and common cats do not.",
+    )
+
+    response = client.get(reverse("search"), {"q": "community", "fulltext": "1"})
+
+    html = response.content.decode()
+    snippet = re.search(r'<p class="snippet">(.*?)</p>', html, re.S).group(1)
+    assert re.findall(r"<mark>(.*?)</mark>", snippet) == ["Communities", "community"]
+
+
+@postgres_only
 def test_no_suggestion_for_hidden_or_unpublished_titles(client, newbie, moderator):
     make_article("Netorare", author=newbie)
 

@@ -8,6 +8,7 @@ a revision's text (the article, an old revision, a diff) asks it.
 
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core import signing
 
 COOKIE = "kotoba_prefs"
@@ -27,9 +28,9 @@ def prefs_for(request) -> ReaderPrefs:
         return cached
     user = request.user
     if user.is_authenticated:
-        prefs = ReaderPrefs(
-            frozenset(user.hidden_tags.values_list("pk", flat=True)), user.show_adult
-        )
+        # The link table alone: no join to the tags, no ordering by their names.
+        hidden = get_user_model().hidden_tags.through.objects.filter(user_id=user.pk)
+        prefs = ReaderPrefs(frozenset(hidden.values_list("tag_id", flat=True)), user.show_adult)
     else:
         prefs = _from_cookie(request.COOKIES.get(COOKIE))
     request._reader_prefs = prefs

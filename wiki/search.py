@@ -253,12 +253,15 @@ class _Postgres:
         as the index (one query), as a `snippet` function."""
         positive = " ".join(self.terms.positive)
         # Stemming keeps a word's first letter: only words sharing one with the query can
-        # match, which leaves a few dozen of a page's thousands to ask about.
-        initials = {w[0] for w in _WORD.findall(positive.lower())}
+        # match, which leaves a few dozen of a page's thousands to ask about (and the scan
+        # reads only those: most of a text is never copied out of it).
+        initials = sorted({w[0] for w in _WORD.findall(positive.lower())})
+        if not initials:
+            return lambda text: snippet(text, [], whole_words=True)
+        starting = re.compile(rf"\b[{re.escape(''.join(initials))}]\w*", re.IGNORECASE)
         words = set()
         for text in texts:
-            found = _WORD.findall(text[:PG_SNIPPET_CHARS].lower())
-            words.update(w for w in found if w[0] in initials)
+            words.update(w.lower() for w in starting.findall(text, 0, PG_SNIPPET_CHARS))
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT w FROM unnest(%s::text[]) AS w WHERE "

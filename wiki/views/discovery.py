@@ -78,7 +78,7 @@ def search_view(request):
             "kind": kind,
             "tag": tag,
             "kinds": ArticleKind.choices,
-            "all_tags": Tag.objects.order_by("name"),
+            "all_tags": tags_with_counts(),  # shared, by name
         },
     )
 
@@ -139,7 +139,7 @@ def recent(request):
             "tag": tag,
             "username": username,
             "kinds": ArticleKind.choices,
-            "all_tags": Tag.objects.order_by("name"),
+            "all_tags": tags_with_counts(),  # shared, by name
         },
     )
 
