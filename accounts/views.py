@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from wiki.models import Revision
+
 from . import confirmation
 from .forms import EmailChangeForm, PasswordResetForm, SignupForm
 from .ratelimit import client_ip, hit
@@ -41,11 +43,9 @@ def signup(request):
                 form.add_error(None, "That username or email address was just taken. Try again.")
                 return render(request, "accounts/signup.html", {"form": form})
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(
-                request,
-                f"Welcome, {user.username}! A confirmation link is on its way to {user.email}. "
-                "If it does not arrive, you can send it again from your profile.",
-            )
+            # The banner above every page says where the confirmation link went until it is
+            # followed; the welcome does not say it a second time.
+            messages.success(request, f"Welcome, {user.username}! Your account is ready.")
             return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
 
@@ -112,8 +112,6 @@ def locked_out(request, *args, **kwargs):
 
 
 def profile(request, username):
-    from wiki.models import Revision
-
     person = get_object_or_404(User, username__iexact=username)
     if person.username != username:  # one address per person
         return redirect("profile", person.username, permanent=True)

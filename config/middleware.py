@@ -11,7 +11,7 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.db import InterfaceError, OperationalError, connections
 from django.urls import reverse
 
-from wiki import pagecache
+from wiki import pagecache, preferences
 
 from . import routers
 from .errors import bad_request, database_unavailable
@@ -37,6 +37,33 @@ class RejectNulBytesMiddleware:
         ):
             return bad_request(request)
         return self.get_response(request)
+
+
+class RememberAdultNoticeMiddleware:
+    """"Show the article" on an adult notice, with "until I close the browser" ticked
+    (`?show=1&remember=1`): a cookie without an expiry, so it ends with the browser session,
+    after which adult articles open without the notice (wiki.preferences reads it). Outside
+    the page cache, so a page served from it sets the cookie too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            request.GET.get("show") == "1"
+            and request.GET.get("remember") == "1"
+            and response.status_code == 200
+            and preferences.ADULT_SESSION_COOKIE not in request.COOKIES
+        ):
+            response.set_cookie(
+                preferences.ADULT_SESSION_COOKIE,
+                "1",
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
 
 
 class DatabaseOutageMiddleware:

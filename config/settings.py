@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",  # ETag on every page, 304 when unchanged
+    "config.middleware.RememberAdultNoticeMiddleware",  # outside the page cache
     # Whole pages for anonymous readers, before sessions and the view run (wiki/pagecache.py).
     "wiki.pagecache.PageCacheMiddleware",
     "config.middleware.ReadYourWritesMiddleware",  # only with read replicas; outside sessions
@@ -134,6 +135,8 @@ TEMPLATES = [
         },
     },
 ]
+# Every form: labels without Django's trailing colon (config/forms.py).
+FORM_RENDERER = "config.forms.SiteFormRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(

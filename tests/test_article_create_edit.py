@@ -1,5 +1,6 @@
 """Creating terms and genre explainers, editing them, and the URLs that lead to them."""
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -68,6 +69,25 @@ def test_term_is_created_with_every_term_field(client, autoconfirmed):
     assert revision.origin_language == "Japanese"
     assert revision.edit_summary == "First draft"
     assert "<em>fiction</em>" in revision.body_html
+
+
+def test_a_new_article_waiting_for_review_says_so_once(client, newbie):
+    client.force_login(newbie)
+
+    response = client.post("/wiki/new/?kind=term", term_data(), follow=True)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lower().count("waiting for review") == 1
+    assert '<div class="messages"' not in html
+
+
+def test_a_published_new_article_is_confirmed_in_a_message(client, autoconfirmed):
+    client.force_login(autoconfirmed)
+
+    html = client.post("/wiki/new/?kind=term", term_data(), follow=True).content.decode()
+
+    assert "Article created: revision 1." in html
 
 
 def test_term_created_from_the_kind_in_the_url_when_the_form_omits_it(client, autoconfirmed):
@@ -146,17 +166,65 @@ def test_genre_page_shows_tone_and_comparison_box(client, autoconfirmed):
     assert "<dt>Original script</dt>" not in html
 
 
-def test_create_page_asks_for_the_fields_of_the_kind(client, autoconfirmed):
+def fieldset(html, kind) -> str:
+    """The opening tag and contents of the create page's fieldset for `kind`."""
+    match = re.search(rf'<fieldset [^>]*data-kind="{kind}"[^>]*>.*?</fieldset>', html, re.S)
+    assert match, f"no {kind} fieldset"
+    return match.group(0)
+
+
+def test_create_page_shows_the_fields_of_the_kind_and_holds_the_others_hidden(
+    client, autoconfirmed
+):
     client.force_login(autoconfirmed)
     term_page = client.get("/wiki/new/?kind=term&title=Moe").content.decode()
     genre_page = client.get("/wiki/new/?kind=genre").content.decode()
 
-    assert 'name="original_script"' in term_page
-    assert 'name="contrasts_with"' not in term_page
+    assert "<h1 data-kind-heading>New term</h1>" in term_page
+    assert 'name="original_script"' in fieldset(term_page, "term")
+    assert " hidden>" not in fieldset(term_page, "term").split(">")[0] + ">"
+    assert fieldset(term_page, "genre").split(">")[0].endswith(" hidden")
     assert 'value="Moe"' in term_page
-    assert 'name="contrasts_with"' in genre_page
-    assert 'name="tone"' in genre_page
-    assert 'name="reading"' not in genre_page
+    assert 'name="shown_kind" value="term"' in term_page
+    assert "<h1 data-kind-heading>New genre explainer</h1>" in genre_page
+    assert 'name="tone"' in fieldset(genre_page, "genre")
+    assert fieldset(genre_page, "term").split(">")[0].endswith(" hidden")
+
+
+def test_switching_kind_without_javascript_comes_back_once_with_that_kinds_fields(
+    client, autoconfirmed
+):
+    client.force_login(autoconfirmed)
+    data = term_data(kind="genre", shown_kind="term", title="Iyashikei", aliases="Healing")
+
+    response = client.post("/wiki/new/", data)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not Article.objects.exists()
+    assert "Now a genre explainer: fill in its fields below" in html
+    assert "<h1 data-kind-heading>New genre explainer</h1>" in html
+    assert 'value="Iyashikei"' in html  # nothing typed is lost
+    assert "Netorare is a genre of *fiction*." in html
+
+    response = client.post("/wiki/new/", {**data, "shown_kind": "genre", "tone": "Calm"})
+
+    article = Article.objects.get(title="Iyashikei")
+    assert response.status_code == 302
+    assert article.kind == ArticleKind.GENRE
+    assert article.published_revision.tone == "Calm"
+    assert article.published_revision.alias_list == []  # the term's fields are not kept
+    assert article.published_revision.original_script == ""
+
+
+def test_a_hidden_fieldsets_bad_value_does_not_block_the_other_kind(client, autoconfirmed):
+    client.force_login(autoconfirmed)
+    data = term_data(kind="genre", shown_kind="genre", title="Iyashikei", aliases="x" * 500)
+
+    response = client.post("/wiki/new/", data)
+
+    assert response.status_code == 302
+    assert Article.objects.get(title="Iyashikei").kind == ArticleKind.GENRE
 
 
 def test_anonymous_visitor_is_sent_to_login_to_create(client):
@@ -369,3 +437,47 @@ def test_author_of_a_rejected_new_article_sees_why_instead_of_an_error(client, n
 
     client.logout()
     assert client.get("/wiki/moe/").status_code == 404
+
+
+# --- what saving will do, said before saving ------------------------------------------------
+
+
+def save_outcome(html) -> str:
+    return re.search(r'<p class="save-outcome"[^>]*>(.*?)</p>', html, re.S).group(1)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("newbie", "The article will wait for a moderator's review before readers see it."),
+        ("autoconfirmed", "Saving publishes the article at once."),
+    ],
+)
+def test_the_create_page_says_whether_the_article_will_publish(client, request, who, expected):
+    client.force_login(request.getfixturevalue(who))
+
+    html = client.get("/wiki/new/").content.decode()
+
+    assert save_outcome(html).replace("&#x27;", "'") == expected
+
+
+def test_the_edit_page_says_whether_saving_publishes_or_waits(
+    client, autoconfirmed, newbie, moderator
+):
+    article = make_article("Moe", author=autoconfirmed)
+
+    client.force_login(newbie)
+    by_newbie = save_outcome(client.get("/wiki/moe/edit/").content.decode())
+    client.force_login(autoconfirmed)
+    by_editor = save_outcome(client.get("/wiki/moe/edit/").content.decode())
+    edit(article, newbie, body="A pending change.")
+    held = save_outcome(client.get("/wiki/moe/edit/").content.decode())
+    client.force_login(moderator)
+    by_moderator = save_outcome(client.get("/wiki/moe/edit/").content.decode())
+
+    assert "will wait for a moderator" in by_newbie
+    assert by_editor == "Saving publishes your changes at once."
+    assert "will wait for a moderator" in held  # autoconfirmed, but behind a pending change
+    assert by_moderator == (
+        "Saving publishes your changes at once, with the changes waiting for review it builds on."
+    )

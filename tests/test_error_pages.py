@@ -39,7 +39,8 @@ def test_the_404_page_escapes_the_path(client):
 def test_a_missing_article_gets_the_site_404_page(client):
     response = client.get("/wiki/no-such-article/")
     assert response.status_code == 404
-    assert "<h1>Page not found</h1>" in response.content.decode()
+    assert_site_frame(response.content.decode())
+    assert "<h1>No article called “no such article”</h1>" in response.content.decode()
 
 
 def test_the_403_page_uses_the_site_template_and_says_why(client, autoconfirmed):
@@ -142,3 +143,42 @@ def test_a_form_with_an_expired_token_gets_the_sites_page(db):
     assert response.status_code == 403
     html = response.content.decode()
     assert "The form expired" in html and 'class="skip-link"' in html
+
+
+def test_a_missing_article_offers_a_search_for_its_title(client):
+    response = client.get("/wiki/tsun-dere/")
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert_site_frame(html)
+    assert "No article called “tsun dere”" in html
+    assert 'name="q" value="tsun dere"' in html
+    assert 'href="/wiki/new/?title=tsun+dere"' not in html
+    assert 'href="/accounts/login/?next=%2Fwiki%2Fnew%2F%3Ftitle%3Dtsun%2Bdere"' in html
+
+
+def test_a_missing_article_offers_a_signed_in_reader_to_write_it(client, autoconfirmed):
+    client.force_login(autoconfirmed)
+
+    response = client.get("/wiki/tsun-dere/history/")
+
+    assert response.status_code == 404
+    assert 'href="/wiki/new/?title=tsun+dere"' in response.content.decode()
+
+
+def test_an_article_the_reader_may_not_see_gets_the_same_missing_page(client, newbie):
+    make_article("Secret draft", author=newbie)  # waits for review: not published
+
+    response = client.get("/wiki/secret-draft/")
+
+    assert response.status_code == 404
+    assert "No article called “secret draft”" in response.content.decode()
+
+
+def test_the_missing_article_page_is_the_same_with_debug_on(client, settings):
+    settings.DEBUG = True
+
+    response = client.get("/wiki/tsun-dere/")
+
+    assert response.status_code == 404
+    assert "No article called “tsun dere”" in response.content.decode()

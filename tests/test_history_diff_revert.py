@@ -175,6 +175,45 @@ def test_diff_shows_removed_and_added_words_inline_and_side_by_side(client, moe)
     assert '<tr class="diff-delete"><td class="ln">3</td>' in side
 
 
+def diff_nav(html) -> dict:
+    """The diff page's "← Older edit · Newer edit →" links: {label: url}."""
+    nav = re.search(r'<nav class="diff-nav"[^>]*>(.*?)</nav>', html, re.S)
+    links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', nav[1]) if nav else []
+    return {label: url for url, label in links}
+
+
+def test_diff_links_to_the_older_and_newer_edit(client, moe):
+    middle = client.get("/wiki/moe/diff/2/3/").content.decode()
+    first = client.get("/wiki/moe/diff/1/2/").content.decode()
+
+    assert diff_nav(first) == {"Newer edit →": "/wiki/moe/diff/2/3/"}
+    assert "No older edit" in first
+    assert diff_nav(middle) == {"← Older edit": "/wiki/moe/diff/1/2/"}
+    assert "No newer edit" in middle
+    assert diff_nav(client.get("/wiki/moe/diff/1/3/").content.decode()) == {}
+
+
+def test_diff_navigation_skips_edits_the_reader_cannot_see(client, moe, newbie, moderator):
+    edit(moe, newbie, body="Moe is a pending idea.\n", edit_summary="Pending")  # revision 4
+    assert moe.revisions.get(number=4).status == "pending"
+
+    anonymous = client.get("/wiki/moe/diff/2/3/").content.decode()
+    client.force_login(moderator)
+    moderating = client.get("/wiki/moe/diff/2/3/").content.decode()
+
+    assert "Newer edit" not in anonymous
+    assert diff_nav(moderating)["Newer edit →"] == "/wiki/moe/diff/3/4/"
+
+
+def test_diff_heads_show_each_side_author_and_summary(client, moe):
+    html = client.get("/wiki/moe/diff/2/3/").content.decode()
+    heads = re.findall(r'<div class="diff-head">(.*?)</div>', html, re.S)
+
+    assert "<q>Typo</q>" in heads[0]
+    assert '<a href="/users/editor/">editor</a>' in heads[1]
+    assert "<q>Rewrite</q>" in heads[1]
+
+
 def test_diff_side_by_side_shows_both_versions(client, moe):
     response = client.get("/wiki/moe/diff/1/2/?view=side")
     html = response.content.decode()
@@ -256,7 +295,7 @@ def test_revert_creates_a_new_revision_with_the_old_content(client, moe, autocon
     assert new.body == old.body
     assert new.body_html == old.body_html
     assert new.aliases == old.aliases
-    assert new.edit_summary == "Reverted to revision 1"
+    assert new.edit_summary == "Reverted to revision 1, undoing revisions 2–3"
     assert new.author == autoconfirmed
     assert new.parent == moe.revisions.get(number=3)
     moe.refresh_from_db()
@@ -360,19 +399,23 @@ def test_post_with_csrf_token_is_accepted(moe, autoconfirmed):
     assert moe.revisions.count() == 4
 
 
-def test_a_revert_is_written_to_the_moderation_log_and_shown_on_the_history(client, autoconfirmed):
+def test_a_revert_is_logged_and_its_history_row_names_what_it_undid(client, autoconfirmed):
     from wiki.models import ModerationLog
 
     article = make_article("Moe", author=autoconfirmed, body="First text.")
     edit(article, autoconfirmed, body="Second text.")
     client.force_login(autoconfirmed)
 
-    client.post(f"/wiki/{article.slug}/revert/1/")
+    response = client.post(f"/wiki/{article.slug}/revert/1/", follow=True)
 
     entry = ModerationLog.objects.get(action=ModerationLog.Action.REVERT)
     assert (entry.actor, entry.article, entry.revision.number) == (autoconfirmed, article, 3)
+    assert entry.reason == "Reverted to revision 1, undoing revision 2"
+    assert "Reverted to revision 1." in response.content.decode()  # the success message
     history = client.get(f"/wiki/{article.slug}/history/").content.decode()
-    assert re.search(r"trusted\s+reverted\s+revision 3", history)
+    newest = rows(history)[0]
+    assert "Reverted to revision 1, undoing revision 2" in newest
+    assert "Moderation log" not in history  # an editor's revert is an edit, not moderation
 
 
 def test_an_old_revision_shows_its_content_warnings_and_a_report_link(client, autoconfirmed):
@@ -382,7 +425,7 @@ def test_an_old_revision_shows_its_content_warnings_and_a_report_link(client, au
 
     html = client.get(f"/wiki/{article.slug}/revisions/1/").content.decode()
 
-    assert re.search(r'class="warning-box".*?infidelity', html, re.S)
+    assert re.search(r'class="warning-box".*?Infidelity', html, re.S)
     assert f"/wiki/{article.slug}/report/?revision=1" in html
 
 

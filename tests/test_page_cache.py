@@ -10,7 +10,7 @@ from django.urls import reverse
 from tests.clients import CommittingClient
 from tests.factories import edit, edit_form_data, make_article, make_tag, make_user
 from tests.test_no_pending_text_anywhere import world  # noqa: F401 (a fixture)
-from wiki import deletion, moderation, pagecache, tags
+from wiki import deletion, moderation, pagecache, rollback, tags
 from wiki.editing import revert
 from wiki.models import Protection
 
@@ -222,7 +222,7 @@ def test_revert_and_rollback_are_seen_at_once(reader, article, moderator, commit
     assert "Moe, the first words." in text(reader.get(url))
     committed(edit, article, vandal, body="Moe, vandalised again.")
     assert "vandalised again" in text(reader.get(url))
-    committed(moderation.rollback, article=article, user=vandal, moderator=moderator)
+    committed(rollback.rollback, article=article, user=vandal, moderator=moderator)
     assert "vandalised again" not in text(reader.get(url))
 
 

@@ -25,7 +25,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import edit, make_article, make_user
-from wiki import moderation
+from wiki import moderation, rollback
 from wiki.editing import head_revision, revision_values, save_edit
 from wiki.errors import EditRefused
 from wiki.models import (
@@ -401,7 +401,7 @@ def test_moderation_services_refuse_non_moderators(service, autoconfirmed, world
     calls = {
         "accept_chain": lambda: moderation.accept_chain(world["pending"], moderator=autoconfirmed),
         "reject": lambda: moderation.reject(world["pending"], moderator=autoconfirmed, reason="r"),
-        "rollback": lambda: moderation.rollback(
+        "rollback": lambda: rollback.rollback(
             article=world["vandalised"], user=world["vandal"], moderator=autoconfirmed
         ),
         "set_protection": lambda: moderation.set_protection(

@@ -9,7 +9,7 @@ from django.core import signing
 from django.urls import reverse
 
 from tests.factories import make_article, make_tag, make_user
-from wiki.preferences import COOKIE, COOKIE_SALT
+from wiki.preferences import ADULT_SESSION_COOKIE, COOKIE, COOKIE_SALT
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +57,19 @@ def test_warning_tags_show_a_box_above_the_body(client, warned):
 
     box = re.search(r'<aside class="warning-box".*?</aside>', html, re.S).group(0)
     text = re.sub(r"<[^>]+>", "", box)
-    assert " ".join(text.split()) == "Content warnings: infidelity, sexual themes"
+    assert " ".join(text.split()) == "Content warnings: Infidelity, Sexual themes"
     assert html.index("Content warnings:") < html.index("partner is taken by someone else")
+
+
+def test_the_warning_box_and_the_adult_notice_name_tags_alike(client, moderator):
+    adult = make_tag("Sexual themes", category="warning", adult=True)
+    article = make_article("Hentai", author=moderator, tags=[adult])
+
+    notice = client.get(article.get_absolute_url()).content.decode()
+    shown = client.get(article.get_absolute_url(), {"show": "1"}).content.decode()
+
+    assert "<strong>Sexual themes</strong>" in notice
+    assert ">Sexual themes</a>" in shown.split('class="warning-box"')[1].split("</aside>")[0]
 
 
 def test_article_without_warning_tags_has_no_box(client, moderator):
@@ -265,7 +276,7 @@ def test_hidden_tag_drops_articles_from_the_home_page(hider, library, moderator)
     html = response.content.decode()
     assert response.context["featured"] is None
     assert [a.title for a in response.context["newest"]] == ["Junai"]
-    assert [a.title for a in response.context["updated"]] == ["Junai"]
+    assert list(response.context["updated"]) == []  # Junai is listed as newest already
     assert [t.name for t in response.context["top_tags"]] == ["Romance"]
     assert "Netorare" not in html
     assert 'href="/tags/ntr/"' not in html
@@ -277,6 +288,18 @@ def test_hidden_tag_drops_articles_from_the_random_link(hider, library):
     targets = {client.get(reverse("random_article"))["Location"] for _ in range(12)}
 
     assert targets == {library["shown"].get_absolute_url()}
+
+
+def test_a_reader_who_hides_every_article_is_told_so_not_that_the_wiki_is_empty(hider, library):
+    client = hider(library["romance"])  # both articles carry it
+
+    home = client.get(reverse("home")).content.decode()
+    random = client.get(reverse("random_article"), follow=True)
+
+    assert "Every article is hidden" in home
+    assert "No articles yet" not in home
+    assert random.redirect_chain == [(reverse("reader_settings"), 302)]
+    assert "Your reading preferences hide every article." in random.content.decode()
 
 
 def test_hidden_article_opened_directly_shows_a_notice_with_show_anyway(hider, library):
@@ -367,3 +390,72 @@ def test_an_adult_articles_revision_page_also_opens_behind_the_notice(client, mo
     assert "Show the article" in html
     assert "Neutral description." not in html
     assert "Neutral description." in client.get(url + "?show=1").content.decode()
+
+
+def test_settings_page_groups_tags_by_category_each_box_in_its_own_label(client, moderator):
+    make_tag("Drama", category="genre")
+    make_tag("Ecchi", category="genre")
+    make_tag("Violence", category="warning")
+
+    html = client.get(reverse("reader_settings")).content.decode()
+
+    groups = re.findall(
+        r'<fieldset class="tag-group"><legend>([^<]+)</legend>(.*?)</fieldset>', html, re.S
+    )
+    assert [name for name, _ in groups] == ["Genres", "Content warnings"]
+    genres = dict(groups)["Genres"]
+    labels = re.findall(
+        r'<label for="([^"]+)"><input [^>]*id="([^"]+)"[^>]*> <span>([^<]+)</span></label>', genres
+    )
+    assert [(name, for_id == input_id) for for_id, input_id, name in labels] == [
+        ("Drama", True),
+        ("Ecchi", True),
+    ]
+
+
+def test_form_labels_have_no_trailing_colon(client):
+    html = client.get(reverse("reader_settings")).content.decode()
+
+    assert '<label for="id_show_adult">Show adult articles without a notice</label>' in html
+    assert not re.search(r":</label>", html)
+
+
+def test_the_adult_notice_can_be_passed_until_the_browser_closes(client, moderator):
+    adult = make_tag("Sexual themes", category="warning", adult=True)
+    first = make_article("Hentai", author=moderator, tags=[adult], body="Described neutrally.")
+    second = make_article("Ecchi", author=moderator, tags=[adult], body="Also neutral.")
+    assert "adult theme" in client.get(first.get_absolute_url()).content.decode()
+
+    response = client.get(first.get_absolute_url(), {"show": "1", "remember": "1"})
+
+    cookie = response.cookies[ADULT_SESSION_COOKIE]
+    assert cookie.value == "1"
+    assert not cookie["max-age"] and not cookie["expires"]  # ends with the browser session
+    assert cookie["httponly"]
+    opened = client.get(second.get_absolute_url())
+    assert "Also neutral." in opened.content.decode()
+    assert "adult theme" not in opened.content.decode()
+    assert "private" in opened["Cache-Control"]  # never a page from the shared cache
+    settings_page = client.get(reverse("reader_settings")).content.decode()
+    assert not re.search(r'id="id_show_adult"[^>]*checked', settings_page)  # not kept for good
+
+
+def test_showing_an_adult_article_once_remembers_nothing(client, moderator):
+    adult = make_tag("Sexual themes", category="warning", adult=True)
+    first = make_article("Hentai", author=moderator, tags=[adult])
+    second = make_article("Ecchi", author=moderator, tags=[adult])
+
+    response = client.get(first.get_absolute_url(), {"show": "1"})
+
+    assert ADULT_SESSION_COOKIE not in response.cookies
+    assert "adult theme" in client.get(second.get_absolute_url()).content.decode()
+
+
+def test_hidden_tags_still_come_first_for_a_reader_who_passed_the_adult_notice(hider, library):
+    client = hider(library["ntr"])
+    client.cookies[ADULT_SESSION_COOKIE] = "1"
+
+    html = client.get(library["hidden"].get_absolute_url()).content.decode()
+
+    assert "Hidden by your reading preferences" in html
+    assert HIDDEN_BODY not in html

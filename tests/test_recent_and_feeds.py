@@ -440,7 +440,7 @@ def test_an_edit_that_will_wait_for_review_cannot_create_tags(client, moderator,
 
 
 def test_recent_changes_show_moderation_log_entries(client, moderator, newbie):
-    from wiki.moderation import rollback
+    from wiki.rollback import rollback
 
     article = make_article("Kuudere", author=moderator)
     pending = edit(article, newbie, body="Calm, then warm.").revision

@@ -127,7 +127,7 @@ def test_a_long_normal_article_is_saved_and_rendered(writer):
 
     assert response.status_code == 302
     html = writer.get(response["Location"]).content.decode()
-    assert '<h2 id="section-229">Section 229</h2>' in html
+    assert '<h2 id="section-229">Section 229 <a class="heading-anchor"' in html
     assert '<section class="references">' in html
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Notice
 from tests.factories import edit, make_article, make_user
-from wiki import moderation
+from wiki import moderation, rollback
 from wiki.models import ModerationLog, Report, Revision, RevisionStatus
 
 pytestmark = pytest.mark.django_db
@@ -331,7 +331,7 @@ def test_each_moderation_action_is_logged(moderator, newbie, autoconfirmed, publ
     moderation.lift_block(block, moderator=moderator)
     moderation.grant_autoconfirmed(user=newbie, moderator=moderator)
     edit(published, autoconfirmed, body="Vandal.")
-    moderation.rollback(article=published, user=autoconfirmed, moderator=moderator)
+    rollback.rollback(article=published, user=autoconfirmed, moderator=moderator)
     log = list(ModerationLog.objects.order_by("id").values_list("action", "actor__username"))
     assert [a for a, _ in log] == [
         "accept",

@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 
 from accounts.models import Notice
 from tests.factories import edit, make_article, make_user
-from wiki import moderation
+from wiki import moderation, rollback
 from wiki.editing import head_revision, revision_values
 from wiki.models import Block, ModerationLog, Report, RevisionStatus
 
@@ -74,7 +74,7 @@ def test_rollback_is_logged_and_shown_in_history(client, moderator, vandal, arti
 def test_rollback_without_a_reason_logs_how_many_revisions(moderator, vandal, article):
     edit(article, vandal, body="One.")
     edit(article, vandal, body="Two.")
-    moderation.rollback(article=article, user=vandal, moderator=moderator)
+    rollback.rollback(article=article, user=vandal, moderator=moderator)
     assert ModerationLog.objects.get(action="rollback").reason == "2 revision(s) by vandal"
 
 
@@ -96,7 +96,7 @@ def test_rollback_is_refused_when_every_revision_is_theirs(moderator, vandal):
     article = make_article("Solo", author=vandal)
     edit(article, vandal, body="Solo two.")
     with pytest.raises(moderation.ModerationError, match="nothing to roll back to"):
-        moderation.rollback(article=article, user=vandal, moderator=moderator)
+        rollback.rollback(article=article, user=vandal, moderator=moderator)
 
 
 def test_rollback_rejects_the_pending_revisions_in_the_run(client, moderator, newbie, article):
@@ -121,7 +121,7 @@ def test_rollback_of_a_mixed_run_rejects_the_pending_and_reverts_the_accepted(
     moderation.set_protection(article=article, level="moderators", moderator=moderator)
     pending = edit(article, vandal, body="Pending vandalism.").revision
     assert (accepted.status, pending.status) == ("accepted", "pending")
-    moderation.rollback(article=article, user=vandal, moderator=moderator)
+    rollback.rollback(article=article, user=vandal, moderator=moderator)
     pending.refresh_from_db()
     accepted.refresh_from_db()
     assert pending.status == RevisionStatus.REJECTED
@@ -345,7 +345,7 @@ def test_rolling_back_pending_edits_leaves_another_users_pending_edit_pending(
     theirs = edit(article, newbie, body="A fair pending edit.").revision
     spam = edit(article, vandal, body="Pending vandalism.").revision
 
-    assert moderation.rollback(article=article, user=vandal, moderator=moderator) is None
+    assert rollback.rollback(article=article, user=vandal, moderator=moderator) is None
 
     theirs.refresh_from_db()
     spam.refresh_from_db()

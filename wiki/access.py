@@ -1,14 +1,17 @@
 """The one permission-aware way views fetch an article.
 
 `with_article` loads the article named in the URL, answers 301 for a former slug or an alias
-(to the same view under the current slug), 404s when the reader may not see it, and passes
-the article on. Every article view goes through it, so the visibility rule lives here.
+(to the same view under the current slug), and passes the article on; when there is none the
+reader may see, a 404 page that offers to search for the title or to write the article
+(rendered here, so it is the same page with DEBUG on). Every article view goes through it, so
+the visibility rule lives here.
 """
 
 from functools import wraps
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.urls import resolve, reverse
 
 from .models import Alias, Article, SlugRedirect, normalize_title
@@ -35,6 +38,14 @@ def may_view(user, article: Article) -> bool:
     return user.is_moderator or article.created_by_id == user.pk
 
 
+def missing_article(request, slug: str):
+    """The 404 for an article that does not exist (or that this reader may not see: the same
+    page, so it tells nothing): search for the title, or write it."""
+    title = " ".join(slug.replace("-", " ").replace("_", " ").split())[:200]
+    create = reverse("article_create") + "?" + urlencode({"title": title})
+    return render(request, "wiki/missing.html", {"title": title, "create": create}, status=404)
+
+
 def with_article(queryset=None):
     """Decorate a view taking (request, article, ...) with a URL of (request, slug, ...)."""
 
@@ -49,14 +60,14 @@ def with_article(queryset=None):
             if article is None:
                 moved = _moved_to(slug)
                 if moved is None or not may_view(request.user, moved):
-                    raise Http404("No such article.")
+                    return missing_article(request, slug)
                 match = resolve(request.path_info)  # URL parameters arrive as kwargs
                 url = reverse(match.view_name, kwargs={**match.kwargs, "slug": moved.slug})
                 if request.META.get("QUERY_STRING"):
                     url += "?" + request.META["QUERY_STRING"]
                 return HttpResponsePermanentRedirect(url)
             if not may_view(request.user, article):
-                raise Http404("No such article.")
+                return missing_article(request, slug)
             return view(request, article, *args, **kwargs)
 
         return wrapper

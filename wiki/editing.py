@@ -14,8 +14,9 @@ from accounts.ratelimit import hit
 
 from . import diffing, permissions, spam
 from .errors import EditRefused
-from .models import Article, ArticleKind, Revision, RevisionStatus
-from .publishing import publish
+from .models import Article, ArticleKind, ModerationLog, Revision, RevisionStatus, Tag
+from .moderation import accept_chain
+from .publishing import publish, slug_for
 from .rendering import Rendered, render
 from .selectors import find_article_by_name
 
@@ -175,28 +176,30 @@ def publishes_now(author, article: Article | None) -> tuple[bool, bool]:
 
 
 def pending_chain_context(author, article: Article) -> dict:
-    """What saving on `article` does to the revisions waiting for review, for the edit and
-    revert pages: their numbers, and whether this author's save publishes (and so accepts
-    them) or waits behind them."""
+    """What saving on `article` does, for the edit and revert pages, said before saving: the
+    numbers of the revisions waiting for review, and whether this author's save publishes
+    (accepting those it builds on) or waits for review (`publishes_now`, as `publishes_now()`
+    decides, from the same query)."""
     waiting = list(
         article.revisions.filter(status=RevisionStatus.PENDING)
         .order_by("number")
         .values_list("number", flat=True)
     )
-    if not waiting or not author.is_authenticated:
+    if not author.is_authenticated:
         return {"waiting_numbers": waiting, "publishes_now": False}
-    return {"waiting_numbers": waiting, "publishes_now": publishes_now(author, article)[0]}
+    published = article if article.is_published else None
+    at_once = permissions.publishes_at_once(author, published)
+    return {
+        "waiting_numbers": waiting,
+        "publishes_now": at_once and (not waiting or author.is_moderator),
+    }
 
 
 def _create_tags(names, author) -> list:
-    from .models import Tag
-
     return [Tag.objects.create(name=name, needs_review=True, created_by=author) for name in names]
 
 
 def _create(author, mine, kind, edit_summary, is_minor) -> SaveOutcome:
-    from .publishing import slug_for
-
     rendered = render(mine["body"])
     spam.check(author, links=rendered.external_links)
     article = Article.objects.create(
@@ -298,8 +301,6 @@ def _new_revision(
     article.save(update_fields=["latest_revision"])
     if accept:
         if pending_below:  # a moderator's edit accepts the chain it was built on
-            from .moderation import accept_chain
-
             accept_chain(revision, moderator=author, implicit=True)
         else:
             author.accepted_edit_count += 1
@@ -311,8 +312,6 @@ def _new_revision(
 def revert(*, article: Article, number: int, author) -> SaveOutcome:
     """A new revision with revision `number`'s content. Only accepted revisions can be
     reverted to: rejected or pending text never comes back this way."""
-    from .models import ModerationLog
-
     old = (
         article.revisions.prefetch_related("contrasts_with", "tags")
         .filter(number=number, status=RevisionStatus.ACCEPTED)
@@ -321,12 +320,13 @@ def revert(*, article: Article, number: int, author) -> SaveOutcome:
     if old is None:
         raise EditRefused(f"Revision {number} was never accepted: it cannot be reverted to.")
     head = head_revision(article)
+    summary = f"Reverted to revision {number}{_undoing(article, number)}"
     outcome = save_edit(
         author=author,
         article=article,
         values=revision_values(old),
         base_number=head.number if head else None,
-        edit_summary=f"Reverted to revision {number}",
+        edit_summary=summary,
     )
     if outcome.published:  # a pending revert is logged when a moderator accepts it
         ModerationLog.objects.create(
@@ -334,6 +334,25 @@ def revert(*, article: Article, number: int, author) -> SaveOutcome:
             action=ModerationLog.Action.REVERT,
             article=article,
             revision=outcome.revision,
-            reason=f"Reverted to revision {number}",
+            reason=summary,
         )
     return outcome
+
+
+def _undoing(article: Article, number: int) -> str:
+    """ ", undoing revision 4" (or "revisions 3–5"): the accepted revisions after `number` up
+    to the published one, which a revert to `number` takes back."""
+    if article.published_revision_id is None:
+        return ""
+    undone = list(
+        article.revisions.filter(
+            status=RevisionStatus.ACCEPTED,
+            number__gt=number,
+            number__lte=article.published_revision.number,
+        ).values_list("number", flat=True)
+    )
+    if not undone:
+        return ""
+    if len(undone) == 1:
+        return f", undoing revision {undone[0]}"
+    return f", undoing revisions {min(undone)}–{max(undone)}"

@@ -192,6 +192,27 @@ class ArticleForm(forms.Form):
     def clean_edit_summary(self):
         return validation.clean_edit_summary(self.cleaned_data.get("edit_summary") or "")
 
+    def clean(self):
+        cleaned = super().clean()
+        if self.article is None:  # creating: the page holds both kinds' fields, one shown
+            kind = cleaned.get("kind") or self.article_kind
+            other = self.TERM_FIELDS if kind == ArticleKind.GENRE else self.GENRE_FIELDS
+            for name in other:  # what the other kind's fields hold is neither saved nor checked
+                self.errors.pop(name, None)
+                cleaned[name] = [] if name == "contrasts_with" else ""
+        return cleaned
+
+    @property
+    def kind_switched(self) -> bool:
+        """A new article's kind was changed without JavaScript: the page showed the fields of
+        the other kind (`shown_kind`), so the form comes back once with this kind's fields."""
+        shown = self.data.get("shown_kind")
+        return (
+            self.article is None
+            and shown in ArticleKind.values
+            and shown != self.cleaned_data.get("kind")
+        )
+
     def revision_values(self, created_tags=()) -> dict:
         data = self.cleaned_data
         values = {name: data.get(name, "") for name in ("title", "summary", "body")}

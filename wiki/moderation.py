@@ -42,7 +42,7 @@ def notify(user, message: str, url: str = "") -> None:
         send_after_commit(subject="Kotoba: " + message[:60], body=body, to=[user.email])
 
 
-def _require_moderator(user):
+def require_moderator(user):
     if not permissions.can_moderate(user):
         raise ModerationError("Only moderators can do this.")
 
@@ -50,7 +50,7 @@ def _require_moderator(user):
 def accept_chain(revision: Revision, *, moderator, reason: str = "", implicit=False) -> list:
     """Accept `revision` and every pending revision of its article numbered below it,
     then publish it. Returns the revisions accepted."""
-    _require_moderator(moderator)
+    require_moderator(moderator)
     with transaction.atomic():
         article = Article.objects.lock(revision.article_id)
         revision.refresh_from_db()
@@ -116,7 +116,7 @@ def _check_names_free(article: Article, revision: Revision) -> None:
 
 def reject(revision: Revision, *, moderator, reason: str) -> list:
     """Reject `revision` and the pending revisions built after it. A reason is required."""
-    _require_moderator(moderator)
+    require_moderator(moderator)
     reason = (reason or "").strip()
     if not reason:
         raise ModerationError("Give a reason: it is sent to the author.")
@@ -158,78 +158,8 @@ def reject(revision: Revision, *, moderator, reason: str) -> list:
     return chain
 
 
-def rollback(*, article: Article, user, moderator, reason: str = ""):
-    """Revert all the latest consecutive revisions by `user`, as one new revision."""
-    from .editing import head_revision, revision_values, save_edit
-
-    _require_moderator(moderator)
-    with transaction.atomic():
-        article = Article.objects.lock(article.pk)
-        revisions = list(
-            article.revisions.exclude(status=RevisionStatus.REJECTED).order_by("-number")
-        )
-        run = []
-        for rev in revisions:
-            if rev.author_id != user.pk:
-                break
-            run.append(rev)
-        if not run:
-            raise ModerationError(f"The latest revision is not by {user.username}.")
-        if len(run) == len(revisions):
-            raise ModerationError(
-                f"Every revision is by {user.username}: there is nothing to roll back to."
-            )
-        target = revisions[len(run)]
-        pending = [rev for rev in run if rev.status == RevisionStatus.PENDING]
-        if pending:  # rejects these and tells their author why
-            reject(
-                pending[-1],
-                moderator=moderator,
-                reason="Rolled back" + (f": {reason}" if reason else ""),
-            )
-        if len(pending) == len(run):
-            # Nothing of theirs was published: rejecting is the whole rollback. No new
-            # revision, so nobody else's pending edit gets accepted along the way.
-            ModerationLog.objects.create(
-                actor=moderator,
-                action=Action.ROLLBACK,
-                article=article,
-                revision=run[0],
-                target_user=user,
-                reason=reason or f"{len(run)} pending revision(s) by {user.username}",
-            )
-            return None
-        target = Revision.objects.prefetch_related("contrasts_with", "tags").get(pk=target.pk)
-        # Build on the current head (the run's accepted revisions are still there): starting
-        # from `target` would make save_edit merge the run's changes back in.
-        head = head_revision(article)
-        try:
-            outcome = save_edit(
-                author=moderator,
-                article=article,
-                values=revision_values(target),
-                base_number=head.number,
-                edit_summary=(
-                    f"Rolled back edits by {user.username} to revision {target.number}"
-                    + (f": {reason}" if reason else "")
-                )[:300],
-                check_rate=False,
-            )
-        except EditRefused as exc:
-            raise ModerationError(exc.message) from exc
-        ModerationLog.objects.create(
-            actor=moderator,
-            action=Action.ROLLBACK,
-            article=article,
-            revision=outcome.revision,
-            target_user=user,
-            reason=reason or f"{len(run)} revision(s) by {user.username}",
-        )
-    return outcome.revision
-
-
 def set_protection(*, article: Article, level: str, moderator, reason: str = "") -> None:
-    _require_moderator(moderator)
+    require_moderator(moderator)
     with transaction.atomic():
         article = Article.objects.lock(article.pk)
         article.protection = level
@@ -243,7 +173,7 @@ def set_protection(*, article: Article, level: str, moderator, reason: str = "")
 
 
 def block_user(*, user, moderator, reason: str, expires_at=None) -> Block:
-    _require_moderator(moderator)
+    require_moderator(moderator)
     reason = (reason or "").strip()
     if not reason:
         raise ModerationError("Give a reason: the user is told it.")
@@ -262,7 +192,7 @@ def block_user(*, user, moderator, reason: str, expires_at=None) -> Block:
 
 
 def lift_block(block: Block, *, moderator, reason: str = "") -> None:
-    _require_moderator(moderator)
+    require_moderator(moderator)
     block.lifted_at = timezone.now()
     block.save(update_fields=["lifted_at"])
     ModerationLog.objects.create(
@@ -271,7 +201,7 @@ def lift_block(block: Block, *, moderator, reason: str = "") -> None:
 
 
 def grant_autoconfirmed(*, user, moderator) -> None:
-    _require_moderator(moderator)
+    require_moderator(moderator)
     user.is_autoconfirmed = True
     user.save(update_fields=["is_autoconfirmed"])
     ModerationLog.objects.create(actor=moderator, action=Action.GRANT, target_user=user)
@@ -295,7 +225,7 @@ def file_report(*, reporter, article: Article, reason: str, text: str = "", revi
 
 
 def close_report(report: Report, *, moderator, status: str, note: str = "") -> None:
-    _require_moderator(moderator)
+    require_moderator(moderator)
     report.status = status
     report.note = note
     report.handled_by = moderator

@@ -38,8 +38,13 @@ logger = logging.getLogger(__name__)
 GENERATION_KEY = "kotoba:generation"
 _PAGE_PREFIX = "kotoba:page:"
 # Cookies that make a page someone's own: the session (signed in, or a form's state), a
-# message waiting to be shown, reading preferences.
-_PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages", preferences.COOKIE)
+# message waiting to be shown, reading preferences (kept, or for this browser session).
+_PERSONAL_COOKIES = (
+    settings.SESSION_COOKIE_NAME,
+    "messages",
+    preferences.COOKIE,
+    preferences.ADULT_SESSION_COOKIE,
+)
 _STORED_HEADERS = ("Content-Type", "Content-Language", "X-Frame-Options", "Link")
 
 _lost_bump = False  # a bump this process could not deliver; retried on its next request

@@ -14,12 +14,20 @@ from django.core import signing
 COOKIE = "kotoba_prefs"
 COOKIE_SALT = "kotoba.reader-prefs"
 COOKIE_AGE = 365 * 86400
+# "Show the article" with "until I close the browser" ticked: a browser-session cookie, set by
+# config.middleware.RememberAdultNoticeMiddleware; adult articles open without the notice.
+ADULT_SESSION_COOKIE = "kotoba_adult_session"
 
 
 @dataclass(frozen=True)
 class ReaderPrefs:
     hidden_tag_ids: frozenset[int] = field(default_factory=frozenset)
-    show_adult: bool = False
+    show_adult: bool = False  # the stored preference
+    adult_this_session: bool = False  # the notice passed "until I close the browser"
+
+    @property
+    def opens_adult(self) -> bool:
+        return self.show_adult or self.adult_this_session
 
 
 def prefs_for(request) -> ReaderPrefs:
@@ -33,6 +41,8 @@ def prefs_for(request) -> ReaderPrefs:
         prefs = ReaderPrefs(frozenset(hidden.values_list("tag_id", flat=True)), user.show_adult)
     else:
         prefs = _from_cookie(request.COOKIES.get(COOKIE))
+    if request.COOKIES.get(ADULT_SESSION_COOKIE) == "1":
+        prefs = ReaderPrefs(prefs.hidden_tag_ids, prefs.show_adult, adult_this_session=True)
     request._reader_prefs = prefs
     return prefs
 
@@ -97,7 +107,7 @@ def reader_gate(tags, prefs: ReaderPrefs, *, shown: bool = False) -> Gate | None
     if hidden:
         return Gate("hidden", hidden)
     adult = [tag for tag in tags if tag.is_adult]
-    if adult and not prefs.show_adult:
+    if adult and not prefs.opens_adult:
         return Gate("adult", adult)
     return None
 
@@ -123,4 +133,4 @@ def reader_key(request) -> str:
     prefs = prefs_for(request)
     shown = "1" if request.GET.get("show") == "1" else "0"
     hidden = ",".join(str(pk) for pk in sorted(prefs.hidden_tag_ids))
-    return f"h{hidden}:a{int(prefs.show_adult)}:s{shown}"
+    return f"h{hidden}:a{int(prefs.opens_adult)}:s{shown}"

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -55,8 +56,6 @@ def merge_tags(source: Tag, *, into: Tag, actor=None) -> Tag:
     Through.objects.bulk_create(
         [Through(tag=into, revision_id=rid) for rid in revision_ids if rid not in already]
     )
-    from django.contrib.auth import get_user_model
-
     get_user_model().hidden_tags.through.objects.filter(tag=source).exclude(
         user_id__in=get_user_model().hidden_tags.through.objects.filter(tag=into).values("user_id")
     ).update(tag=into)

@@ -18,7 +18,7 @@ def test_reader_finds_a_term_and_reads_its_history(demo, browse):
     expect(page.get_by_role("heading", level=1)).to_have_text("NTR")
     warning = page.locator(".warning-box")
     expect(warning).to_contain_text("Content warnings")
-    expect(warning).to_contain_text("infidelity")
+    expect(warning).to_contain_text("Infidelity")
     # The genre is adult-tagged: a notice comes first, then the text.
     page.get_by_role("button", name="Show the article").click()
     expect(page.locator(".prose")).to_contain_text("netorare")
@@ -69,6 +69,30 @@ def test_contributor_signs_up_confirms_and_writes_a_term(demo, browse):
     expect(page.locator(".prose")).to_contain_text("<script>alert('x')</script>")
     assert page.locator(".prose script").count() == 0
     screenshot(page, "contributor-waiting-for-review")
+
+
+def test_the_kind_radio_switches_the_create_page_without_a_reload(demo, browse):
+    page = browse
+    sign_in(page, demo.url, "editor")
+    page.goto(demo.url + "/wiki/new/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("New term")
+    expect(page.get_by_label("Original script")).to_be_visible()
+    expect(page.get_by_label("Tone")).to_be_hidden()
+    page.fill("#id_title", "Iyashikei")
+
+    page.get_by_label("Genre explainer").check()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("New genre explainer")
+    expect(page).to_have_title(re.compile(r"^New genre explainer"))
+    expect(page.get_by_label("Tone")).to_be_visible()
+    expect(page.get_by_label("Original script")).to_be_hidden()
+    expect(page.locator("#id_title")).to_have_value("Iyashikei")  # nothing typed is lost
+    page.fill("#id_summary", "Gentle stories meant to soothe.")
+    page.locator("textarea.markdownx-editor").fill("Slow, calm slice-of-life stories.")
+    page.fill("#id_tone", "Calm and warm")
+    page.get_by_role("button", name="Create article").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Iyashikei")
+    expect(page.locator(".kind-label")).to_contain_text("Genre")
 
 
 def test_moderator_accepts_a_new_article_in_the_admin(demo, browse, new_watched_page, watch):

@@ -1,6 +1,7 @@
 """Reading, browsing, creating and editing articles."""
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import confirmed_email_required
 
-from .. import permissions
+from .. import diffing, permissions
 from ..access import with_article
 from ..editing import (
     EditConflict,
@@ -20,12 +21,14 @@ from ..editing import (
 )
 from ..errors import EditRefused
 from ..forms import ArticleForm, ReportForm
-from ..models import Article, ArticleKind, Revision, RevisionStatus
+from ..models import Article, ArticleKind, Revision, RevisionStatus, Tag
 from ..moderation import file_report
+from ..outline import outline, table_of_contents
 from ..pagecache import fragment, public_page
 from ..preferences import filter_articles, gate_for, prefs_for, reader_key
 from ..selectors import find_article_by_name, tags_with_counts
 from ..seo import json_ld
+from .history import build_diff
 
 ARTICLE_QS = Article.objects.select_related("published_revision__author")
 
@@ -92,7 +95,10 @@ def _article_parts(request, article, revision, *, waiting=False) -> dict:
     tags = list(revision.tags.all())
     prefs = prefs_for(request)
     gate = gate_for(request, tags)
+    body_html, sections = outline(revision.body_html)
     context = {
+        "body_html": body_html,
+        "toc": table_of_contents(sections),
         "article": article,
         "revision": revision,
         "tags": tags,
@@ -103,6 +109,12 @@ def _article_parts(request, article, revision, *, waiting=False) -> dict:
             else []
         ),
         "related": related_terms(article, tags, prefs) if article.kind == ArticleKind.TERM else [],
+        # The body may have its own "Related terms" section: the list then says what it is.
+        "related_heading": (
+            "More terms with these tags"
+            if any(s.title.casefold() == "related terms" for s in sections)
+            else "Related terms"
+        ),
         "gate": gate,
     }
     parts = {"main": render_to_string("wiki/article.html#main", context, request)}
@@ -123,7 +135,8 @@ RELATED_TAG_MAX_ARTICLES = 2000
 
 def related_terms(article, tags, prefs, limit=6):
     """Published terms sharing the most of this one's specific tags (one query; the tag
-    counts come from the shared `tags_with_counts`)."""
+    counts come from the shared `tags_with_counts`): none the reader hides, and no adult
+    ones unless the reader opens adult articles without the notice."""
     if not tags:
         return []
     counts = {tag.pk: tag.article_count for tag in tags_with_counts()}
@@ -135,6 +148,8 @@ def related_terms(article, tags, prefs, limit=6):
         .exclude(pk=article.pk)
     )
     others = filter_articles(others, prefs)
+    if not prefs.opens_adult:
+        others = others.exclude(published_revision__tags__is_adult=True)
     shared = Count("published_revision__tags")
     return list(others.annotate(shared=shared).order_by("-shared", "title_key")[:limit])
 
@@ -161,7 +176,10 @@ def article_create(request):
         data.setdefault("kind", initial["kind"])  # /wiki/new/?kind=genre names the kind
     form = ArticleForm(data, initial=initial, user=request.user)
     status = 400 if request.method == "POST" else 200
-    if request.method == "POST" and refusal is None and form.is_valid():
+    kind_switched = request.method == "POST" and form.is_valid() and form.kind_switched
+    if kind_switched:
+        status = 200
+    elif request.method == "POST" and refusal is None and form.is_valid():
         try:
             outcome = save_edit(
                 author=request.user,
@@ -180,7 +198,13 @@ def article_create(request):
     return render(
         request,
         "wiki/edit.html",
-        _form_context(form, refusal=refusal, creating=True),
+        _form_context(
+            form,
+            refusal=refusal,
+            creating=True,
+            kind_switched=kind_switched,
+            publishes_now=permissions.publishes_at_once(request.user),
+        ),
         status=403 if refusal else status,
     )
 
@@ -242,10 +266,6 @@ def _conflict(request, form, article, conflict, context):
     """The form comes back based on the other person's revision: their changes that do not
     clash are already in it, every clashing part holds the user's version, and their change is
     shown as a diff with the clashes marked. Saving it as it is loses nobody's work."""
-    from .. import diffing
-    from ..models import Tag
-    from .history import build_diff
-
     data = request.POST.copy()
     base_number = form.cleaned_data["base_revision"]
     data["base_revision"] = str(conflict.theirs.number)
@@ -282,7 +302,7 @@ def _say_saved(request, outcome, created=False):
     if outcome.published:
         if outcome.merged_with is None:
             messages.success(request, f"{what}: revision {outcome.revision.number}.")
-    else:
+    elif not created:  # a new article's page says it waits for review in its own banner
         messages.info(
             request,
             f"{what}, waiting for review: a moderator will check revision "
@@ -308,8 +328,6 @@ def what_links_here(request, article):
 @with_article()
 def report(request, article):
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     refusal = permissions.report_refusal(request.user)
     form = ReportForm(request.POST or None, initial={"revision": request.GET.get("revision")})

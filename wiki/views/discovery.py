@@ -1,6 +1,7 @@
 """Finding articles: tags, search, recent changes, random, reading preferences."""
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 
@@ -27,7 +28,7 @@ def tags_index(request):
     groups = {value: [] for value in TagCategory.values}
     for tag in tags_with_counts():
         groups[tag.category].append(tag)
-    categories = [(label, groups[value]) for value, label in TagCategory.choices]
+    categories = [(label, groups[value]) for value, label in TagCategory.choices if groups[value]]
     return render(request, "wiki/tags.html", {"categories": categories})
 
 
@@ -190,6 +191,10 @@ def random_article(request):
     prefs = prefs_for(request)
     article = filter_articles(Article.objects.published(), prefs).order_by("?").first()
     if article is None:
+        if Article.objects.published().exists():
+            messages.info(request, "Your reading preferences hide every article.")
+            return redirect("reader_settings")
+        messages.info(request, "There is no article to pick yet.")
         return redirect("home")
     return redirect(article)
 
@@ -211,8 +216,6 @@ def reader_settings(request):
         initial={"hidden_tags": list(prefs.hidden_tag_ids), "show_adult": prefs.show_adult},
     )
     if request.method == "POST" and form.is_valid():
-        from django.contrib import messages
-
         response = redirect("reader_settings")
         save_prefs(
             request,
@@ -222,4 +225,9 @@ def reader_settings(request):
         )
         messages.success(request, "Reading preferences saved.")
         return response
-    return render(request, "wiki/reader_settings.html", {"form": form})
+    # The tag boxes grouped by category, in the tag index's order, each with its own label.
+    groups = {}
+    for box in form["hidden_tags"]:
+        groups.setdefault(box.data["value"].instance.category, []).append(box)
+    tag_groups = [(label, groups[value]) for value, label in TagCategory.choices if value in groups]
+    return render(request, "wiki/reader_settings.html", {"form": form, "tag_groups": tag_groups})

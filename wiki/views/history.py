@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,16 +16,18 @@ from ..access import with_article
 from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
 from ..models import REVISION_TEXT_COLUMNS, ModerationLog, Revision, RevisionStatus
-from ..moderation import ModerationError, rollback
+from ..moderation import ModerationError
 from ..pagecache import public_page
 from ..preferences import gate_for
+from ..rollback import rollback
 
 HISTORY_PAGE_SIZE = 50
 MAX_REVISION_NUMBER = 2**31 - 1  # PositiveIntegerField's range on every database
+# Moderators' decisions. A revert is an edit like any other: its own row in the history,
+# whose summary names what it undid, not a line of the moderation log.
 HISTORY_LOG_ACTIONS = [
     ModerationLog.Action.ACCEPT,
     ModerationLog.Action.REJECT,
-    ModerationLog.Action.REVERT,
     ModerationLog.Action.ROLLBACK,
     ModerationLog.Action.PROTECT,
 ]
@@ -146,9 +148,10 @@ def build_diff(old: Revision | None, new: Revision, *, view: str = "inline") -> 
 def diff(request, article, a, b):
     if max(a, b) > MAX_REVISION_NUMBER:  # no such revision, and too big for an `IN (...)`
         raise Http404("No such revision.")
+    visible = article.revisions.visible_to(request.user)
     found = {
         revision.number: revision
-        for revision in article.revisions.visible_to(request.user)
+        for revision in with_neighbours(visible)
         .filter(number__in=(a, b))
         .select_related("author")
         .prefetch_related("tags", "contrasts_with")
@@ -159,11 +162,28 @@ def diff(request, article, a, b):
     view = "side" if request.GET.get("view") == "side" else "inline"
     tags = {tag.pk: tag for revision in (old, new) for tag in revision.tags.all()}
     gate = gate_for(request, list(tags.values()))
+    # MediaWiki's "← Older edit · Newer edit →": the edit that made the older side, and the
+    # one after the newer side, each against the revision this reader saw before it.
+    context = {
+        "article": article,
+        "older_edit": (old.previous_number, old.number) if old.previous_number else None,
+        "newer_edit": (new.number, new.next_number) if new.next_number else None,
+    }
     if gate is not None:  # the text of either side opens behind the same notice as the article
-        context = {"article": article, "old": old, "new": new, "view": view, "gate": gate}
+        context |= {"old": old, "new": new, "view": view, "gate": gate}
         return render(request, "wiki/diff.html", context)
-    return render(
-        request, "wiki/diff.html", {"article": article, **build_diff(old, new, view=view)}
+    return render(request, "wiki/diff.html", context | build_diff(old, new, view=view))
+
+
+def with_neighbours(visible):
+    """`visible` (one article's revisions that a reader may see), each with the numbers of the
+    visible revisions just before and after it (`previous_number`, `next_number`; None at
+    either end), in the same query."""
+    before = visible.filter(number__lt=OuterRef("number")).order_by("-number")
+    after = visible.filter(number__gt=OuterRef("number")).order_by("number")
+    return visible.annotate(
+        previous_number=Subquery(before.values("number")[:1]),
+        next_number=Subquery(after.values("number")[:1]),
     )
 
 

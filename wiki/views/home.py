@@ -14,10 +14,19 @@ from ..selectors import tags_with_counts
 def home(request):
     prefs = prefs_for(request)
     published = filter_articles(Article.objects.published(), prefs).with_badges()
+    newest = list(published.order_by("-created_at")[:8])
     context = {
         "featured": published.filter(is_featured=True).order_by("-updated_at").first(),
-        "newest": published.order_by("-created_at")[:8],
-        "updated": published.order_by("-updated_at")[:8],
+        "newest": newest,
+        # Changed lately, leaving out what "Newest articles" lists already (at most 8 of
+        # the 16 read).
+        "updated": [
+            article
+            for article in published.order_by("-updated_at")[:16]
+            if article not in newest
+        ][:8],
+        # Nothing to list: a new wiki, or a reader whose preferences hide every article?
+        "all_hidden": not newest and Article.objects.published().exists(),
         "top_tags": sorted(
             (
                 tag

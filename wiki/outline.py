@@ -1,0 +1,43 @@
+"""A long article's table of contents, and a link on each heading to share its section.
+
+Both are read off the stored HTML (sanitized when the revision was saved), so every
+revision gets them, however old its HTML: headings come out of the renderer as
+`<h2 id="...">...</h2>` and `<h3 id="...">...</h3>`, and nothing else in that HTML looks
+like one. The scan is one linear pass; what it puts back into the HTML is escaped again.
+"""
+
+import html
+import re
+from dataclasses import dataclass
+
+TOC_MIN_HEADINGS = 3  # fewer sections than this need no table of contents
+_HEADING = re.compile(r'<h([23]) id="([^"<>]{1,1000})">(.*?)</h\1>', re.S)
+_TAG = re.compile(r"<[^<>]*>")
+
+
+@dataclass(frozen=True)
+class Section:
+    level: int  # 2 or 3
+    anchor: str  # the heading's id, as plain text
+    title: str  # the heading's text, as plain text
+
+
+def outline(body_html: str) -> tuple[str, list[Section]]:
+    """`body_html` with a "#" link in each h2/h3 (to its own id), and the sections in
+    document order."""
+    sections = []
+
+    def linked(match: re.Match) -> str:
+        level, anchor, inner = match.groups()
+        title = " ".join(html.unescape(_TAG.sub("", inner)).split())
+        sections.append(Section(int(level), html.unescape(anchor), title))
+        label = html.escape(f"Link to the section “{title}”", quote=True)
+        link = f'<a class="heading-anchor" href="#{anchor}" aria-label="{label}">#</a>'
+        return f'<h{level} id="{anchor}">{inner} {link}</h{level}>'
+
+    return _HEADING.sub(linked, body_html), sections
+
+
+def table_of_contents(sections: list[Section]) -> list[Section]:
+    """The sections a table of contents lists: all of them, when there are enough."""
+    return sections if len(sections) >= TOC_MIN_HEADINGS else []
