@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 
 from wiki.admin.base import VisibleChangeAdmin
+from wiki.moderation import grant_autoconfirmed
 
 from .models import Notice, User
 
@@ -60,8 +61,6 @@ class KotobaUserAdmin(VisibleChangeAdmin, UserAdmin):
         granted = change and "is_autoconfirmed" in form.changed_data and obj.is_autoconfirmed
         super().save_model(request, obj, form, change)
         if granted:  # through the service, so the grant is in the moderation log
-            from wiki.moderation import grant_autoconfirmed
-
             grant_autoconfirmed(user=obj, moderator=request.user)
 
     def user_change_password(self, request, id, form_url=""):

@@ -40,7 +40,7 @@ class RejectNulBytesMiddleware:
 
 
 class RememberAdultNoticeMiddleware:
-    """"Show the article" on an adult notice, with "until I close the browser" ticked
+    """ "Show the article" on an adult notice, with "until I close the browser" ticked
     (`?show=1&remember=1`): a cookie without an expiry, so it ends with the browser session,
     after which adult articles open without the notice (wiki.preferences reads it). Outside
     the page cache, so a page served from it sets the cookie too."""

@@ -5,12 +5,14 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from accounts.models import MODERATORS_GROUP, TrustLevel
 
@@ -193,8 +195,6 @@ class RevisionAdmin(admin.ModelAdmin):
 
     @admin.display(description="age", ordering="created_at")
     def age(self, obj):
-        from django.utils.timesince import timesince
-
         return timesince(obj.created_at)
 
     @admin.display(description="size change", ordering="size_delta")
@@ -209,8 +209,6 @@ class RevisionAdmin(admin.ModelAdmin):
             pk=pk,
         )
         if not self.has_change_permission(request, revision):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         article = revision.article
         old = article.published_revision  # None for a new article: all of it is new

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import names
+from .tags import Tag, TagCategory
 
 
 class ArticleKind(models.TextChoices):
@@ -53,8 +54,6 @@ class ArticleQuerySet(models.QuerySet):
 
     def with_badges(self):
         """Prefetch the warning and adult tags that lists show as badges (one query)."""
-        from .tags import Tag, TagCategory
-
         return self.select_related("published_revision").prefetch_related(
             models.Prefetch(
                 "published_revision__tags",

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .. import names
+from ..rendering import render_markdown
 
 
 class TagCategory(models.TextChoices):
@@ -43,8 +44,6 @@ class Tag(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        from wiki.rendering import render_markdown
-
         self.name = names.clean_name(self.name)
         self.name_key = names.name_key(self.name)
         if not self.slug:

@@ -22,6 +22,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from wiki import names
 from wiki.names import TITLE_MAX
 
 # Blockquotes count one level, each list two (list + item), a footnote one. Block content
@@ -46,9 +47,7 @@ def slugify(text: str) -> str:
 
 @lru_cache(maxsize=4096)  # a parse asks twice per wikilink; texts repeat their links
 def title_key(title: str) -> str:
-    from wiki.models import normalize_title  # the models need Django set up; we do not
-
-    return normalize_title(title)
+    return names.name_key(title)  # the models' normalize_title, without needing Django
 
 
 # --- wikilinks ----------------------------------------------------------------------------

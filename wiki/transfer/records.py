@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from .. import names, validation
@@ -174,8 +175,6 @@ def _rule(where: str, check, *args, **kwargs):
 
 
 def _plain(text: str) -> str:
-    from django.utils.html import strip_tags
-
     return strip_tags(text)
 
 

@@ -21,9 +21,7 @@ def home(request):
         # Changed lately, leaving out what "Newest articles" lists already (at most 8 of
         # the 16 read).
         "updated": [
-            article
-            for article in published.order_by("-updated_at")[:16]
-            if article not in newest
+            article for article in published.order_by("-updated_at")[:16] if article not in newest
         ][:8],
         # Nothing to list: a new wiki, or a reader whose preferences hide every article?
         "all_hidden": not newest and Article.objects.published().exists(),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.groups import ensure_moderators_group
 from wiki import names
 from wiki.demo import loader
-from wiki.editing import TEXT_FIELDS, save_edit
+from wiki.editing import TEXT_FIELDS, revision_values, save_edit
 from wiki.models import Article, Revision, Tag, TagAlias, normalize_title
 
 DEMO_USERS = {
@@ -185,8 +185,6 @@ class Command(BaseCommand):
         return created
 
     def _revision_values(self, revision):
-        from wiki.editing import revision_values
-
         values = revision_values(revision)
         values["tags"] = list(revision.tags.all())
         values["contrasts_with"] = list(revision.contrasts_with.all())
