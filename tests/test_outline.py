@@ -51,6 +51,18 @@ def test_short_articles_get_no_table_of_contents():
     assert [s.title for s in table_of_contents(three)] == ["One", "Two", "Three"]
 
 
+def test_the_contents_list_subsections_under_their_section():
+    _, sections = outline(render("### Lead\n\n## A\n\n### A1\n\n### A2\n\n## B\n", resolver).html)
+
+    toc = table_of_contents(sections)
+
+    assert [(s.title, [c.title for c in s.subsections]) for s in toc] == [
+        ("Lead", []),
+        ("A", ["A1", "A2"]),
+        ("B", []),
+    ]
+
+
 class Attributes(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)

@@ -8,18 +8,19 @@ like one. The scan is one linear pass; what it puts back into the HTML is escape
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TOC_MIN_HEADINGS = 3  # fewer sections than this need no table of contents
 _HEADING = re.compile(r'<h([23]) id="([^"<>]{1,1000})">(.*?)</h\1>', re.S)
 _TAG = re.compile(r"<[^<>]*>")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Section:
     level: int  # 2 or 3
     anchor: str  # the heading's id, as plain text
     title: str  # the heading's text, as plain text
+    subsections: list["Section"] = field(default_factory=list)  # filled by table_of_contents
 
 
 def outline(body_html: str) -> tuple[str, list[Section]]:
@@ -39,5 +40,15 @@ def outline(body_html: str) -> tuple[str, list[Section]]:
 
 
 def table_of_contents(sections: list[Section]) -> list[Section]:
-    """The sections a table of contents lists: all of them, when there are enough."""
-    return sections if len(sections) >= TOC_MIN_HEADINGS else []
+    """The sections a table of contents lists, when there are enough: the h2s, each with the
+    h3s under it as `subsections` (an h3 before any h2 is listed on its own)."""
+    if len(sections) < TOC_MIN_HEADINGS:
+        return []
+    entries: list[Section] = []
+    for section in sections:
+        entry = Section(section.level, section.anchor, section.title)
+        if section.level == 3 and entries and entries[-1].level == 2:
+            entries[-1].subsections.append(entry)
+        else:
+            entries.append(entry)
+    return entries

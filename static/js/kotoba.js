@@ -216,4 +216,12 @@
     setupSuggestions(searchInput, suggestionList, searchInput.dataset.suggestUrl);
   }
   setupScrollRegions();
+
+  /* The table of contents starts folded on a phone, where it sits above the text (open
+     without JavaScript, and beside the text from 62.5em). */
+  if (window.matchMedia("(max-width: 62.49em)").matches) {
+    document.querySelectorAll(".toc details[open]").forEach((details) => {
+      details.open = false;
+    });
+  }
 })();
