@@ -459,3 +459,25 @@ def test_hidden_tags_still_come_first_for_a_reader_who_passed_the_adult_notice(h
 
     assert "Hidden by your reading preferences" in html
     assert HIDDEN_BODY not in html
+
+
+def test_tag_pages_and_what_links_here_say_how_many_articles_were_hidden(hider, library, moderator):
+    make_article("Linker", author=moderator, body="See [[Junai]].")
+    make_article("Hidden linker", author=moderator, body="See [[Junai]].", tags=[library["ntr"]])
+    client = hider(library["ntr"])
+
+    romance = client.get(reverse("tag", args=["romance"])).content.decode()
+    own_tag = client.get(reverse("tag", args=["ntr"])).content.decode()
+    links = client.get("/wiki/junai/links/").content.decode()
+
+    note = 'hidden by your <a href="/settings/reading/">reading preferences</a>.'
+    assert f"1 article {note}" in romance
+    assert "Netorare" not in romance
+    assert f"2 articles {note}" in own_tag
+    assert "Linker" in links
+    assert "Hidden linker" not in links
+    assert f"1 article {note}" in links
+
+
+def test_lists_say_nothing_about_hiding_to_a_reader_who_hides_nothing(client, library):
+    assert "hidden by your" not in client.get(reverse("tag", args=["romance"])).content.decode()

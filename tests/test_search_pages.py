@@ -213,6 +213,30 @@ def test_hidden_tag_articles_are_left_out(client, moderator):
     assert titles(get(client, "zanzibar")) == ["Kept"]
 
 
+def test_search_says_how_many_matches_the_readers_hidden_tags_took_out(client, moderator):
+    lewd = make_tag("Lewd")
+    make_article("Kept", author=moderator, body="A zanzibar tale.")
+    make_article("Hidden", author=moderator, body="A zanzibar tale.", tags=[lewd])
+    make_article("Hidden too", author=moderator, body="Another zanzibar tale.", tags=[lewd])
+    make_article("Unrelated", author=moderator, body="Nothing here.", tags=[lewd])
+    client.post(reverse("reader_settings"), {"hidden_tags": [lewd.pk]})
+
+    response = get(client, "zanzibar")
+
+    assert titles(response) == ["Kept"]
+    assert response.context["results"].hidden == 2
+    assert "2 articles hidden by your" in response.content.decode()
+
+
+def test_search_for_a_reader_who_hides_nothing_counts_nothing_hidden(client, moderator):
+    make_article("Kept", author=moderator, body="A zanzibar tale.")
+
+    response = get(client, "zanzibar")
+
+    assert response.context["results"].hidden is None
+    assert "hidden by your" not in response.content.decode()
+
+
 def test_adult_article_is_listed_with_its_summary_and_no_excerpt(client, moderator):
     adult = make_tag("Explicit", category="warning", adult=True)
     make_article(
@@ -431,8 +455,10 @@ def search_sql(q: str) -> str:
     with CaptureQueriesContext(connection) as ctx:
         found = search_service.search(q, ReaderPrefs(frozenset({1})))
     assert found.articles
-    (sql,) = [query["sql"] for query in ctx.captured_queries if "@@" in query["sql"]]
-    return sql
+    # The ranking; the reader hides a tag, so a count of the matches it hid follows.
+    ranked, hidden_count = [query["sql"] for query in ctx.captured_queries if "@@" in query["sql"]]
+    assert "ts_rank" in ranked and "COUNT(" in hidden_count
+    return ranked
 
 
 @on_postgres

@@ -87,6 +87,19 @@ def filter_articles(queryset, prefs: ReaderPrefs, prefix: str = ""):
     return queryset.exclude(**{f"{prefix}published_revision__tags__in": prefs.hidden_tag_ids})
 
 
+HIDDEN_COUNT_CAP = 1000  # "more than 1,000 hidden" is all a reader needs past this
+
+
+def hidden_count(queryset, prefs: ReaderPrefs) -> int | None:
+    """How many of `queryset`'s articles the reader's hidden tags take out of a list (up to
+    HIDDEN_COUNT_CAP + 1), so the list can say so; None, without a query, when the reader
+    hides nothing."""
+    if not prefs.hidden_tag_ids:
+        return None
+    hidden = queryset.filter(published_revision__tags__in=prefs.hidden_tag_ids)
+    return hidden.values("pk").distinct()[: HIDDEN_COUNT_CAP + 1].count()
+
+
 @dataclass(frozen=True)
 class Gate:
     """Why a text opens behind a notice: "hidden" (a tag the reader hides) or "adult"."""

@@ -51,7 +51,7 @@ from rapidfuzz import fuzz, utils
 
 from .models import Alias, Article, SearchEntry, normalize_title
 from .models.search import SearchName, SearchText
-from .preferences import ReaderPrefs, filter_articles, opens_directly
+from .preferences import HIDDEN_COUNT_CAP, ReaderPrefs, filter_articles, opens_directly
 from .selectors import published_article_named
 
 CONFIG = "english"
@@ -81,6 +81,7 @@ class SearchResults:
     suggestion: str | None = None
     page: Page | None = None
     more: bool = False  # more matches than were ranked ("200+")
+    hidden: int | None = None  # matches the reader's hidden tags took out (None: hides none)
 
     @property
     def count(self) -> int:
@@ -183,7 +184,18 @@ def search(query: str, prefs: ReaderPrefs, *, kind=None, tag=None, page=1) -> Se
     results = SearchResults(query, suggestion=suggestion, more=more)
     results.page = Paginator(ranked, PER_PAGE).get_page(page)
     results.articles = _hits(results.page.object_list, prefs, engine, typo=suggestion)
+    if prefs.hidden_tag_ids and not suggestion:
+        results.hidden = _hidden_matches(engine, prefs, kind=kind, tag=tag)
     return results
+
+
+def _hidden_matches(engine, prefs: ReaderPrefs, *, kind, tag) -> int:
+    """How many articles matching the query the reader's hidden tags took out (one count,
+    from the index, up to HIDDEN_COUNT_CAP + 1)."""
+    unfiltered = ReaderPrefs(show_adult=prefs.show_adult)
+    rows = for_reader(SearchEntry.objects.all(), unfiltered, kind=kind, tag=tag)
+    rows = rows.filter(published_revision__tags__in=prefs.hidden_tag_ids)
+    return engine.matching(rows).values("pk").distinct()[: HIDDEN_COUNT_CAP + 1].count()
 
 
 def _hits(ids: list[int], prefs: ReaderPrefs, engine, *, typo) -> list[Hit]:
@@ -229,6 +241,10 @@ class _Postgres:
     def _matching(self, rows, column: str):
         document = TableColumn(column, SearchVectorField())
         return rows.alias(**{column: document}).filter(**{column: self.tsquery})
+
+    def matching(self, rows):
+        """The search rows among `rows` that match the query anywhere."""
+        return self._matching(rows, "document")
 
     def ranked_ids(self, entries, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
         """One query: the candidates (exact names, the newest head and body matches) as a
@@ -385,6 +401,14 @@ class _SQLite:
 
     def highlighter(self, texts):
         return lambda text: snippet(text, self.words)
+
+    def matching(self, rows):
+        """The search rows among `rows` that match the query anywhere."""
+        if self.fts:
+            rows = rows.filter(
+                pk__in=SearchText.objects.filter(document__match=self.fts).values("pk")
+            )
+        return self._like(rows)
 
     def close_names(self, entries) -> list[tuple[int, str, str]]:
         """Rows sharing the most trigrams with the query in their title or aliases (the FTS5

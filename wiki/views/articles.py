@@ -25,7 +25,7 @@ from ..models import Article, ArticleKind, Revision, RevisionStatus, Tag
 from ..moderation import file_report
 from ..outline import outline, table_of_contents
 from ..pagecache import fragment, public_page
-from ..preferences import filter_articles, gate_for, prefs_for, reader_key
+from ..preferences import filter_articles, gate_for, hidden_count, prefs_for, reader_key
 from ..selectors import find_article_by_name, tags_with_counts
 from ..seo import json_ld
 from .history import build_diff
@@ -313,15 +313,12 @@ def _say_saved(request, outcome, created=False):
 @public_page
 @with_article()
 def what_links_here(request, article):
-    sources = (
-        Article.objects.published()
-        .filter(outgoing_links__target=article)
-        .distinct()
-        .with_badges()
-        .order_by("title_key")
-    )
+    prefs = prefs_for(request)
+    sources = Article.objects.published().filter(outgoing_links__target=article).distinct()
+    hidden = hidden_count(sources, prefs)
+    sources = filter_articles(sources, prefs).with_badges().order_by("title_key")
     page = Paginator(sources, 100).get_page(request.GET.get("page"))
-    return render(request, "wiki/links.html", {"article": article, "page": page})
+    return render(request, "wiki/links.html", {"article": article, "page": page, "hidden": hidden})
 
 
 @require_http_methods(["GET", "POST"])

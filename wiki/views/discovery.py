@@ -19,7 +19,7 @@ from ..models import (
     TagSlugRedirect,
 )
 from ..pagecache import public_page
-from ..preferences import filter_articles, prefs_for, save_prefs
+from ..preferences import filter_articles, hidden_count, prefs_for, save_prefs
 from ..selectors import related_tags, tags_with_counts
 
 
@@ -45,13 +45,21 @@ def tag_detail(request, slug):
     kind = request.GET.get("kind")
     if kind in ArticleKind.values:
         articles = articles.filter(kind=kind)
+    hidden = hidden_count(articles, prefs)
     articles = filter_articles(articles, prefs).with_badges().order_by("title_key")
     page = paging.UncountedPage(articles, request.GET.get("page"), 30)
     related = related_tags(tag, hidden_ids=prefs.hidden_tag_ids)
     return render(
         request,
         "wiki/tag.html",
-        {"tag": tag, "page": page, "related": related, "kind": kind, "kinds": ArticleKind.choices},
+        {
+            "tag": tag,
+            "page": page,
+            "hidden": hidden,
+            "related": related,
+            "kind": kind,
+            "kinds": ArticleKind.choices,
+        },
     )
 
 
