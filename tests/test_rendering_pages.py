@@ -222,7 +222,8 @@ def test_wikilink_to_an_existing_article_links_it(client, autoconfirmed):
 
     html = client.get("/wiki/moe/").content.decode()
     slug = "/wiki/%E5%AF%9D%E5%8F%96%E3%82%89%E3%82%8C/"
-    assert f'<a class="wikilink" href="{slug}" rel="nofollow ugc noopener">寝取られ</a>' in html
+    japanese = '<span lang="ja">寝取られ</span>'  # marked for screen readers on the page
+    assert f'<a class="wikilink" href="{slug}" rel="nofollow ugc noopener">{japanese}</a>' in html
     assert f'<a class="wikilink" href="{slug}" rel="nofollow ugc noopener">the alias</a>' in html
     assert f'href="{slug}#usage"' in html
     assert "wikilink new" not in html

@@ -21,6 +21,7 @@ from ..editing import (
 )
 from ..errors import EditRefused
 from ..forms import ArticleForm, ReportForm
+from ..japanese import mark_html
 from ..models import Article, ArticleKind, Revision, RevisionStatus, Tag
 from ..moderation import file_report
 from ..outline import outline, table_of_contents
@@ -97,7 +98,7 @@ def _article_parts(request, article, revision, *, waiting=False) -> dict:
     gate = gate_for(request, tags)
     body_html, sections = outline(revision.body_html)
     context = {
-        "body_html": body_html,
+        "body_html": mark_html(body_html),
         "toc": table_of_contents(sections),
         "article": article,
         "revision": revision,

@@ -15,6 +15,7 @@ from .. import diffing, paging, permissions
 from ..access import with_article
 from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
+from ..japanese import mark_html
 from ..models import REVISION_TEXT_COLUMNS, ModerationLog, Revision, RevisionStatus
 from ..moderation import ModerationError
 from ..pagecache import public_page
@@ -99,6 +100,7 @@ def revision_detail(request, article, number):
             "article": article,
             "revision": revision,
             "tags": tags,
+            "body_html": mark_html(revision.body_html),
             "warnings": [tag for tag in tags if tag.is_warning],
             "gate": gate_for(request, tags),
             "contrasts": list(
