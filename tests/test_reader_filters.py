@@ -57,7 +57,10 @@ def test_warning_tags_show_a_box_above_the_body(client, warned):
 
     box = re.search(r'<aside class="warning-box".*?</aside>', html, re.S).group(0)
     text = re.sub(r"<[^>]+>", "", box)
-    assert " ".join(text.split()) == "Content warnings: Infidelity, Sexual themes"
+    assert " ".join(text.split()) == (
+        "Content warnings: Infidelity, Sexual themes Hide articles with these warnings"
+    )
+    assert 'href="/settings/reading/?hide=infidelity&amp;hide=sexual-themes"' in box
     assert html.index("Content warnings:") < html.index("partner is taken by someone else")
 
 
@@ -481,3 +484,25 @@ def test_tag_pages_and_what_links_here_say_how_many_articles_were_hidden(hider, 
 
 def test_lists_say_nothing_about_hiding_to_a_reader_who_hides_nothing(client, library):
     assert "hidden by your" not in client.get(reverse("tag", args=["romance"])).content.decode()
+
+
+def test_a_tag_page_offers_to_hide_the_tag_and_saving_hides_it(client, library):
+    tag_page = client.get(reverse("tag", args=["ntr"])).content.decode()
+    assert '<a href="/settings/reading/?hide=ntr">Hide articles with this tag</a>' in tag_page
+
+    offered = client.get(reverse("reader_settings"), {"hide": "ntr"}).content.decode()
+
+    assert "<strong>NTR</strong> is ticked below: save to hide its articles." in offered
+    assert re.search(rf'value="{library["ntr"].pk}"[^>]*checked', offered)
+    assert not re.search(rf'value="{library["romance"].pk}"[^>]*checked', offered)
+    client.post(reverse("reader_settings"), {"hidden_tags": [library["ntr"].pk]})
+    hidden_page = client.get(reverse("tag", args=["ntr"])).content.decode()
+    assert "You hide articles with this tag." in hidden_page
+    assert "Netorare" not in client.get(reverse("browse")).content.decode()
+
+
+def test_an_unknown_tag_to_hide_is_ignored(client, library):
+    html = client.get(reverse("reader_settings"), {"hide": ["nope", "<x>"]}).content.decode()
+
+    assert "ticked below" not in html
+    assert not re.search(r"checked", html)

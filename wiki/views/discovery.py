@@ -56,6 +56,7 @@ def tag_detail(request, slug):
             "tag": tag,
             "page": page,
             "hidden": hidden,
+            "tag_is_hidden": tag.pk in prefs.hidden_tag_ids,
             "related": related,
             "kind": kind,
             "kinds": ArticleKind.choices,
@@ -219,9 +220,16 @@ class ReaderSettingsForm(forms.Form):
 
 def reader_settings(request):
     prefs = prefs_for(request)
+    # "Hide" links on tag pages and warning boxes come here with ?hide=<slug>: those tags are
+    # ticked, and saving hides them.
+    offered = list(Tag.objects.filter(slug__in=request.GET.getlist("hide")[:20]))
+    offered = [tag for tag in offered if tag.pk not in prefs.hidden_tag_ids]
     form = ReaderSettingsForm(
         request.POST or None,
-        initial={"hidden_tags": list(prefs.hidden_tag_ids), "show_adult": prefs.show_adult},
+        initial={
+            "hidden_tags": [*prefs.hidden_tag_ids, *(tag.pk for tag in offered)],
+            "show_adult": prefs.show_adult,
+        },
     )
     if request.method == "POST" and form.is_valid():
         response = redirect("reader_settings")
@@ -238,4 +246,8 @@ def reader_settings(request):
     for box in form["hidden_tags"]:
         groups.setdefault(box.data["value"].instance.category, []).append(box)
     tag_groups = [(label, groups[value]) for value, label in TagCategory.choices if value in groups]
-    return render(request, "wiki/reader_settings.html", {"form": form, "tag_groups": tag_groups})
+    return render(
+        request,
+        "wiki/reader_settings.html",
+        {"form": form, "tag_groups": tag_groups, "offered": offered},
+    )
