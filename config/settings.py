@@ -342,6 +342,8 @@ MARKDOWNX_SERVER_CALL_LATENCY = 400
 MARKDOWNX_EDITOR_RESIZABLE = True
 
 # Kotoba --------------------------------------------------------------------------------------
+# Where the site is reached, for links in mail sent outside a request (moderation decisions).
+KOTOBA_SITE_URL = os.environ.get("KOTOBA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Page cache (wiki/pagecache.py): on by default when the cache is shared (REDIS_URL); with the
 # per-process local memory cache, several workers would not see each other's invalidations.
 KOTOBA_PAGE_CACHE = env_bool("KOTOBA_PAGE_CACHE", bool(REDIS_URL))

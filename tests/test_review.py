@@ -164,8 +164,9 @@ def test_review_page_of_a_new_article_shows_its_whole_text(mod_client, newbie):
 
 
 def test_accepting_publishes_the_revision_and_notifies_the_author(
-    client, moderator, newbie, pending, published, django_capture_on_commit_callbacks
+    client, moderator, newbie, pending, published, django_capture_on_commit_callbacks, settings
 ):
+    settings.KOTOBA_SITE_URL = "http://kotoba.test"
     client.force_login(moderator)
     with django_capture_on_commit_callbacks(execute=True):  # the mail goes after commit
         response = client.post(review_url(pending), {"decision": "accept", "reason": ""})
@@ -178,10 +179,11 @@ def test_accepting_publishes_the_revision_and_notifies_the_author(
     page = client.get(published.get_absolute_url()).content.decode()
     assert "Moe is a strong affection for fictional characters." in page
     notice = Notice.objects.get(user=newbie)
-    assert "was accepted" in notice.message
+    assert notice.message == "Your edit to “Moe” (revision 2) was accepted."
     assert notice.url == pending.get_absolute_url()
     assert [m.to for m in mail.outbox] == [[newbie.email]]
     assert "was accepted" in mail.outbox[0].body
+    assert f"http://kotoba.test{pending.get_absolute_url()}" in mail.outbox[0].body  # absolute
 
 
 def test_accepting_revision_n_accepts_the_pending_chain_below_it(
@@ -199,6 +201,46 @@ def test_accepting_revision_n_accepts_the_pending_chain_below_it(
     assert four.pk == published.latest_revision_id
     assert {n.user.username for n in Notice.objects.all()} == {"newbie", "trusted"}
     assert ModerationLog.objects.filter(action="accept").count() == 2
+
+
+def test_one_decision_sends_each_author_one_mail_naming_all_their_revisions(
+    client, moderator, published, newbie, django_capture_on_commit_callbacks
+):
+    edit(published, newbie, body="Two.")
+    edit(published, newbie, body="Three.")
+    four = edit(published, newbie, body="Four.").revision
+    client.force_login(moderator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(review_url(four), {"decision": "accept"})
+
+    assert [m.to for m in mail.outbox] == [[newbie.email]]
+    assert mail.outbox[0].subject == "Kotoba: Your edits to “Moe” (revisions 2–4) were accepted."
+    assert Notice.objects.filter(user=newbie).count() == 1
+
+
+def test_a_new_articles_author_is_told_it_is_published(
+    client, moderator, newbie, django_capture_on_commit_callbacks
+):
+    article = make_article("Fresh term", author=newbie)
+    client.force_login(moderator)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(review_url(article.latest_revision), {"decision": "accept"})
+
+    assert mail.outbox[0].subject == "Kotoba: Your new article “Fresh term” is published."
+    assert Notice.objects.get(user=newbie).url == "/wiki/fresh-term/"
+
+
+def test_a_long_subject_is_cut_at_a_word():
+    from wiki.moderation import SUBJECT_MAX, mail_subject
+
+    title = "An extraordinarily long article title about character archetypes in fiction"
+    subject = mail_subject(f"Your edit to “{title}” (revision 12) was accepted.")
+
+    assert len(subject) <= SUBJECT_MAX
+    assert subject.endswith("…")
+    assert subject.removesuffix("…").split()[-1] in title.split()  # a whole word
 
 
 def test_rejecting_without_a_reason_is_refused_with_a_message(mod_client, pending):

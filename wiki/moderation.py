@@ -31,15 +31,48 @@ class ModerationError(Exception):
         self.message = message
 
 
+SUBJECT_MAX = 78  # characters, "Kotoba: " included: one line in a mail client's list
+
+
 def notify(user, message: str, url: str = "") -> None:
     """A notice on the user's profile, and an email once the decision is committed (a decision
-    that rolls back mails nobody; a mail outage cannot undo one)."""
+    that rolls back mails nobody; a mail outage cannot undo one). The mail's link is absolute
+    (settings.KOTOBA_SITE_URL), its subject the message cut at a word."""
     if user is None:
         return
     Notice.objects.create(user=user, message=message, url=url)
     if user.email:
-        body = f"{message}\n\n{url}".strip()
-        send_after_commit(subject="Kotoba: " + message[:60], body=body, to=[user.email])
+        link = settings.KOTOBA_SITE_URL + url if url.startswith("/") else url
+        body = f"{message}\n\n{link}".strip()
+        send_after_commit(subject=mail_subject(message), body=body, to=[user.email])
+
+
+def mail_subject(message: str) -> str:
+    """ "Kotoba: " and the message, cut at the last whole word that fits, with an ellipsis."""
+    subject = "Kotoba: " + " ".join(message.split())
+    if len(subject) <= SUBJECT_MAX:
+        return subject
+    cut = subject[: SUBJECT_MAX - 1]
+    if " " in cut[len("Kotoba: ") :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.—-") + "…"
+
+
+def _numbers(revisions) -> str:
+    """ "revision 4" or "revisions 3–5" (the first and last of a run)."""
+    numbers = sorted(rev.number for rev in revisions)
+    if len(numbers) == 1:
+        return f"revision {numbers[0]}"
+    return f"revisions {numbers[0]}–{numbers[-1]}"
+
+
+def _by_author(revisions) -> dict:
+    """{author: [their revisions]}, authors in the order of their first revision."""
+    grouped = {}
+    for rev in revisions:
+        if rev.author_id:
+            grouped.setdefault(rev.author_id, (rev.author, []))[1].append(rev)
+    return grouped
 
 
 def require_moderator(user):
@@ -94,12 +127,19 @@ def accept_chain(revision: Revision, *, moderator, reason: str = "", implicit=Fa
                 target_user=rev.author,
                 reason=reason,
             )
-            if rev.author_id and rev.author_id != moderator.pk:
-                notify(
-                    rev.author,
-                    f"Your edit to “{article.title}” (revision {rev.number}) was accepted.",
-                    rev.get_absolute_url(),
-                )
+        # One notice (and mail) per author for the whole decision, however many of their
+        # revisions it accepted.
+        for author_id, (author, revs) in _by_author(accepted).items():
+            if author_id == moderator.pk:
+                continue
+            if any(rev.number == 1 for rev in revs):
+                message = f"Your new article “{article.title}” is published."
+                url = article.get_absolute_url()
+            else:
+                edits, were = ("edit", "was") if len(revs) == 1 else ("edits", "were")
+                message = f"Your {edits} to “{article.title}” ({_numbers(revs)}) {were} accepted."
+                url = revs[-1].get_absolute_url()
+            notify(author, message, url)
     return accepted
 
 
@@ -145,12 +185,14 @@ def reject(revision: Revision, *, moderator, reason: str) -> list:
                 target_user=rev.author,
                 reason=reason,
             )
-            what = (
-                f"Your new article “{rev.title}”"
-                if rev.number == 1
-                else f"Your edit to “{article.title}” (revision {rev.number})"
-            )
-            notify(rev.author, f"{what} was not accepted. Reason: {reason}")
+        for _author_id, (author, revs) in _by_author(chain).items():
+            if any(rev.number == 1 for rev in revs):
+                what = f"Your new article “{revs[0].title}” was"
+            elif len(revs) == 1:
+                what = f"Your edit to “{article.title}” ({_numbers(revs)}) was"
+            else:
+                what = f"Your edits to “{article.title}” ({_numbers(revs)}) were"
+            notify(author, f"{what} not accepted. Reason: {reason}")
         article.latest_revision = (
             article.revisions.exclude(status=RevisionStatus.REJECTED).order_by("-number").first()
         )
