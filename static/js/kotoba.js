@@ -217,6 +217,18 @@
   }
   setupScrollRegions();
 
+  /* The main menu folds behind a "Menu" button on narrow screens (CSS decides when). */
+  const header = document.querySelector(".site-header");
+  const menuButton = header && header.querySelector(".menu-toggle");
+  if (menuButton) {
+    header.classList.add("js-menu");
+    menuButton.hidden = false;
+    menuButton.addEventListener("click", () => {
+      const open = header.classList.toggle("menu-open");
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
   /* The table of contents starts folded on a phone, where it sits above the text (open
      without JavaScript, and beside the text from 62.5em). */
   if (window.matchMedia("(max-width: 62.49em)").matches) {

@@ -217,3 +217,30 @@ def test_phone_pages_do_not_scroll_sideways(demo, new_watched_page):
         )
         assert widths[0] <= widths[1], f"{path} scrolls sideways: {widths}"
     screenshot(page, "phone-edit")
+
+
+def test_phone_menu_folds_and_history_rows_show_author_summary_and_size(demo, new_watched_page):
+    phone = new_watched_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.goto(demo.url + "/wiki/tsundere/history/")
+    menu = phone.get_by_role("button", name="Menu")
+    nav = phone.get_by_role("navigation", name="Main")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(nav).to_be_hidden()
+
+    menu.click()
+
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(nav.get_by_role("link", name="Recent changes")).to_be_visible()
+    row = phone.locator("table.history tbody tr").first
+    for cell in (5, 6, 7):  # author, summary, size: on screen, not off to the side
+        box = row.locator(f"td:nth-child({cell})").bounding_box()
+        assert box and box["x"] + box["width"] <= 390, (cell, box)
+    tabs = phone.locator(".article-tabs li")
+    tops = {round(tabs.nth(i).bounding_box()["y"]) for i in range(tabs.count())}
+    assert len(tops) == 1, f"the article tabs wrap: {tops}"
+    screenshot(phone, "phone-history")
+
+    desk = new_watched_page(viewport={"width": 1280, "height": 900})
+    desk.goto(demo.url + "/wiki/tsundere/history/")
+    expect(desk.get_by_role("button", name="Menu")).to_be_hidden()
+    expect(desk.get_by_role("navigation", name="Main")).to_be_visible()
