@@ -473,6 +473,22 @@ def test_the_author_of_a_rejected_new_article_gets_a_page_not_an_error(client, m
     assert client.get(reverse("article", args=[article.slug])).status_code in (200, 404)
 
 
+def test_a_rejected_new_articles_page_says_why_once_and_offers_to_resubmit(
+    client, moderator, newbie
+):
+    article = make_article("Rejected start", author=newbie)
+    moderation.reject(article.latest_revision, moderator=moderator, reason="Not a real term.")
+    client.force_login(newbie)
+
+    html = client.get(reverse("article", args=[article.slug])).content.decode()
+
+    banner = re.search(r'<div class="banner[^"]*" role="status">(.*?)</div>', html, re.S)[1]
+    assert "<strong>not accepted</strong>: Not a real term." in banner
+    assert "term.." not in banner
+    assert f'<a href="/wiki/{article.slug}/edit/">Edit and submit it again</a>' in banner
+    assert re.search(r'<a href="/wiki/rejected-start/" aria-current="page">Read</a>', html)
+
+
 def test_saving_a_revision_in_the_admin_change_form_changes_nothing(client, moderator, newbie):
     article = make_article("Moe", author=newbie, body="Pending text.")
     revision = article.latest_revision

@@ -77,7 +77,13 @@ def article_detail(request, article):
         return render(
             request,
             "wiki/revision.html",
-            {"article": article, "revision": rejected, "tags": [], "contrasts": []},
+            {
+                "article": article,
+                "revision": rejected,
+                "tags": [],
+                "contrasts": [],
+                "tab": "read",  # shown at the article's own address
+            },
         )
     pending = latest if latest and not waiting and latest.status == RevisionStatus.PENDING else None
     context = {"article": article, "revision": revision, "pending_revision": pending}

@@ -14,7 +14,7 @@ from accounts.groups import ensure_moderators_group
 from wiki import names
 from wiki.demo import loader
 from wiki.editing import TEXT_FIELDS, revision_values, save_edit
-from wiki.models import Article, Revision, Tag, TagAlias, normalize_title
+from wiki.models import Article, Revision, RevisionStatus, Tag, TagAlias, normalize_title
 
 DEMO_USERS = {
     "moderator": {"days": 400, "staff": True, "autoconfirmed": True},
@@ -45,9 +45,7 @@ class Command(BaseCommand):
             users = self._users()
             self._tags(tags)
             created = self._articles(articles, history, users)
-        self.stdout.write(
-            f"Demo content: {created} new article(s); {Article.objects.count()} in all."
-        )
+        self.stdout.write(self._summary(created))
         if users:
             password = secrets.token_urlsafe(9)
             for user in users.values():
@@ -61,6 +59,23 @@ class Command(BaseCommand):
                     "to see the review queue."
                 )
             )
+
+    def _summary(self, created: int) -> str:
+        """What the wiki holds now, in the words a reader of the site would use."""
+        published = Article.objects.published().count()
+        waiting = Revision.objects.filter(status=RevisionStatus.PENDING)
+        new_articles = waiting.filter(number=1).count()
+        edits = waiting.count() - new_articles
+        held = []
+        if edits:
+            held.append(f"{edits} edit{'s' if edits != 1 else ''}")
+        if new_articles:
+            held.append(f"{new_articles} new article{'s' if new_articles != 1 else ''}")
+        queue = f"; {' and '.join(held)} waiting for review" if held else ""
+        tags = Tag.objects.count()
+        if not created:
+            return f"Demo content is loaded already: {published} published articles{queue}."
+        return f"Demo content: {published} published articles, {tags} tags{queue}."
 
     def _users(self):
         User = get_user_model()
