@@ -147,6 +147,29 @@ def test_review_page_shows_the_diff_against_the_published_revision(mod_client, p
     assert f"earlier pending revision it builds on: {first.number}" in html
 
 
+def test_review_page_shows_the_text_as_readers_will_see_it_beside_the_diff(
+    mod_client, published, newbie
+):
+    revision = edit(
+        published, newbie, body="Moe is *affection*.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    )
+    html = mod_client.get(review_url(revision.revision)).content.decode()
+
+    rendered = html.split('id="rendered-heading"')[1].split("</section>")[0]
+    assert "<em>affection</em>" in rendered
+    assert "<table>" in rendered
+    assert "<title>Review: Moe (revision 2)" in html
+
+
+def test_the_review_queue_is_titled_pending_changes(mod_client, pending):
+    queue = mod_client.get(reverse(CHANGELIST)).content.decode()
+    everything = mod_client.get(reverse(CHANGELIST), {"status": "all"}).content.decode()
+
+    assert "<h1>Pending changes</h1>" in queue
+    assert "Select revision to change" not in queue
+    assert "<h1>Revisions</h1>" in everything
+
+
 def test_review_page_shows_the_authors_recent_history(mod_client, moderator, newbie, pending):
     other = make_article("Tsundere", author=moderator)
     edit(other, newbie, body="Tsundere changed.", edit_summary="Typo in Tsundere")

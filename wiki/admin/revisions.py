@@ -170,6 +170,12 @@ class RevisionAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """Every field is read-only: revisions change only through the review page."""
 
+    def changelist_view(self, request, extra_context=None):
+        status = request.GET.get(StatusFilter.parameter_name) or "pending"
+        titles = {"pending": "Pending changes", "accepted": "Accepted revisions"}
+        title = titles.get(status, "Rejected revisions" if status == "rejected" else "Revisions")
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     def get_urls(self):
         review = self.admin_site.admin_view(self.review_view)
         return [path("<int:pk>/review/", review, name="wiki_revision_review"), *super().get_urls()]
