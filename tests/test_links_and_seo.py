@@ -384,3 +384,19 @@ def test_gated_article_keeps_its_metadata(client, moderator):
 
     assert "Show the article" in html
     assert "DefinedTerm" in graph_types(html)
+
+
+def test_cite_this_page_gives_a_permanent_link_and_three_styles(client, moderator):
+    article = make_article("Tsundere", author=moderator, body="Cold, then warm.")
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    cite = re.search(r'<details class="cite">.*?</details>', html, re.S).group(0)
+    permalink = "http://testserver/wiki/tsundere/revisions/1/"
+    assert f'<a href="{permalink}" class="permalink">' in cite
+    assert f'data-copy="{permalink}"' in cite
+    assert "Kotoba contributors. (" in cite and "<cite>Tsundere</cite>" in cite  # APA
+    assert "“Tsundere.” <cite>Kotoba</cite>" in cite  # MLA
+    assert "@misc{kotoba:tsundere," in cite
+    assert "howpublished = {\\url{" + permalink + "}}" in cite
+    assert client.get(permalink).status_code == 200

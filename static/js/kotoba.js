@@ -217,6 +217,26 @@
   }
   setupScrollRegions();
 
+  /* "Copy link" in "Cite this page": only where the clipboard can be written. */
+  if (navigator.clipboard && window.isSecureContext) {
+    document.querySelectorAll("button.copy-link[data-copy]").forEach((button) => {
+      button.hidden = false;
+      button.addEventListener("click", () => {
+        navigator.clipboard.writeText(button.dataset.copy).then(
+          () => {
+            button.textContent = "Copied";
+            window.setTimeout(() => {
+              button.textContent = "Copy link";
+            }, 2000);
+          },
+          () => {
+            button.textContent = "Copy failed: select the link";
+          },
+        );
+      });
+    });
+  }
+
   /* The main menu folds behind a "Menu" button on narrow screens (CSS decides when). */
   const header = document.querySelector(".site-header");
   const menuButton = header && header.querySelector(".menu-toggle");

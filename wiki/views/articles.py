@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import confirmed_email_required
@@ -124,6 +126,7 @@ def _article_parts(request, article, revision, *, waiting=False) -> dict:
         ),
         "gate": gate,
     }
+    context["cite"] = None if waiting else citation(request, article, revision)
     parts = {"main": render_to_string("wiki/article.html#main", context, request)}
     if not waiting:
         url = request.build_absolute_uri(article.get_absolute_url())
@@ -132,6 +135,34 @@ def _article_parts(request, article, revision, *, waiting=False) -> dict:
         context["json_ld"] = json_ld(article, revision, tags, url, site, with_text=gate is None)
         parts["head"] = render_to_string("wiki/article.html#head", context, request)
     return parts
+
+
+def citation(request, article, revision) -> dict:
+    """What "Cite this page" needs: the permanent link to this revision, the dates, and the
+    BibTeX entry (plain text; the template escapes it)."""
+    permalink = request.build_absolute_uri(
+        reverse("revision", args=[article.slug, revision.number])
+    )
+    retrieved = timezone.now()
+    key = "kotoba:" + (article.slug if article.slug.isascii() else str(article.pk))
+    title = revision.title.replace("{", "(").replace("}", ")")
+    bibtex = "\n".join(
+        [
+            f"@misc{{{key},",
+            "  author = {{Kotoba contributors}},",
+            f"  title = {{{{{title}}}}},",
+            f"  year = {{{revision.created_at:%Y}}},",
+            f"  howpublished = {{\\url{{{permalink}}}}},",
+            f"  note = {{Revision {revision.number}, accessed {retrieved:%Y-%m-%d}}}",
+            "}",
+        ]
+    )
+    return {
+        "permalink": permalink,
+        "changed": revision.created_at,
+        "retrieved": retrieved,
+        "bibtex": bibtex,
+    }
 
 
 # A tag on more articles than this says little about what is related (think "Anime"); the
