@@ -35,6 +35,9 @@ class User(AbstractUser):
         help_text="Set automatically at the thresholds, or granted by a moderator.",
     )
     accepted_edit_count = models.PositiveIntegerField(default=0, editable=False)
+    # Notices not seen yet, kept on the row every signed-in request loads anyway, so the
+    # header's count costs no query (accounts/notices.py keeps it in step).
+    unread_notice_count = models.PositiveIntegerField(default=0, editable=False)
     show_adult = models.BooleanField(
         "show adult articles without a notice",
         default=False,
@@ -107,6 +110,7 @@ class Notice(models.Model):
     message = models.TextField()
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -17,6 +17,7 @@ from wiki.models import Revision
 
 from . import confirmation
 from .forms import EmailChangeForm, PasswordResetForm, SignupForm
+from .notices import mark_all_read
 from .ratelimit import client_ip, hit
 
 User = get_user_model()
@@ -185,3 +186,16 @@ class PasswordResetView(auth_views.PasswordResetView):
         ):
             return HttpResponseRedirect(self.get_success_url())
         return super().form_valid(form)
+
+
+@login_required
+def notices(request):
+    """The signed-in user's notices, newest first, the unread ones marked; POST marks them
+    all read."""
+    if request.method == "POST":
+        marked = mark_all_read(request.user)
+        if marked:
+            messages.success(request, f"{marked} notice{'s' if marked != 1 else ''} marked read.")
+        return redirect("notices")
+    page = Paginator(request.user.notices.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/notices.html", {"page": page})

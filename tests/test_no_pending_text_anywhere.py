@@ -75,6 +75,7 @@ PUBLIC_URL_NAMES = {
     "account_settings",
     "password_change",
     "password_change_done",
+    "notices",
 }
 
 # URL names deliberately not fetched, each with the reason.
@@ -156,6 +157,7 @@ def public_urls(article, tags, *, search_terms=()):
         url("account_settings"),
         url("password_change"),
         url("password_change_done"),
+        url("notices"),
     ]
     for number in numbers:
         urls += [url("revision", slug, number), url("revert", slug, number)]

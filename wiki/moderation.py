@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.mail import send_after_commit
-from accounts.models import Notice
+from accounts.notices import post_notice
 from accounts.ratelimit import hit
 
 from . import permissions
@@ -40,7 +40,7 @@ def notify(user, message: str, url: str = "") -> None:
     (settings.KOTOBA_SITE_URL), its subject the message cut at a word."""
     if user is None:
         return
-    Notice.objects.create(user=user, message=message, url=url)
+    post_notice(user, message, url)
     if user.email:
         link = settings.KOTOBA_SITE_URL + url if url.startswith("/") else url
         body = f"{message}\n\n{link}".strip()
