@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 FOUR_LINKS = (
     "Sources: [one](https://one.example/a), [two](https://two.example/b), "
-    "<https://three.example/c> and https://four.example/d"
+    "<https://three.example/c> and [four](https://four.example/d)"
 )
 THREE_LINKS = (
     "Sources: [one](https://one.example/a), [two](https://two.example/b), <https://three.example/c>"
@@ -116,6 +116,18 @@ def test_a_repeated_link_counts_once(client, newbie, article):
     assert _post_edit(client, article, body).status_code == 302
 
 
+def test_bare_urls_are_text_and_do_not_count_against_the_limit(client, newbie, article):
+    """A bare URL is shown as plain text (not a link), so the limit leaves it out."""
+    client.force_login(newbie)
+    bare = " ".join(f"https://site{n}.example/page" for n in range(6))
+    response = _post_edit(client, article, f"Moe is affection.\n\n{THREE_LINKS} {bare}")
+
+    assert response.status_code == 302
+    revision = article.revisions.latest("number")
+    assert 'href="https://site0.example' not in revision.body_html  # shown, not linked
+    assert "https://site0.example/page" in revision.body_html
+
+
 # --- the URL blocklist ----------------------------------------------------------------------
 
 
@@ -123,6 +135,15 @@ def test_a_repeated_link_counts_once(client, newbie, article):
 def blocklist(db):
     BlockedURL.objects.create(pattern="spam.example", note="Pill shop")
     BlockedURL.objects.create(pattern=r"re:casino-\d+", note="Casino affiliate links")
+
+
+def test_a_blocked_bare_url_is_refused_too(client, newbie, article, blocklist):
+    client.force_login(newbie)
+
+    response = _post_edit(client, article, "Moe is affection. Buy at https://spam.example/buy")
+
+    assert response.status_code == 400
+    assert "This edit adds a link that this wiki does not accept" in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -201,7 +201,7 @@ def _create_tags(names, author) -> list:
 
 def _create(author, mine, kind, edit_summary, is_minor) -> SaveOutcome:
     rendered = render(mine["body"])
-    spam.check(author, links=rendered.external_links)
+    spam.check(author, links=rendered.external_links, clickable=rendered.clickable_links)
     article = Article.objects.create(
         kind=kind,
         title=mine["title"],
@@ -238,7 +238,12 @@ def _edit(author, mine, article, base_number, edit_summary, is_minor) -> SaveOut
         mine, merged_with = _merge(base, mine, head)
     rendered = render(mine["body"])  # the one parse of this save (the form's check kept it)
     previous = head.external_links if head else []
-    spam.check(author, links=rendered.external_links, previous_links=previous)
+    spam.check(
+        author,
+        links=rendered.external_links,
+        previous_links=previous,
+        clickable=rendered.clickable_links,
+    )
     revision = _new_revision(article, head, author, mine, rendered, edit_summary, is_minor)
     return SaveOutcome(revision, merged_with)
 

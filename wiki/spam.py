@@ -13,7 +13,10 @@ def added_links(links, previous_links=()) -> list[str]:
     return [url for url in dict.fromkeys(links) if url not in before]
 
 
-def check(author, *, links, previous_links=()) -> None:
+def check(author, *, links, previous_links=(), clickable=None) -> None:
+    """`links`: every URL of the new text (links, autolinks, bare URLs), all held against the
+    blocklist; `clickable`: those shown as links, the only ones the new-user limit counts
+    (a bare URL is plain text on the page). Without `clickable`, all of them count."""
     links = added_links(links, previous_links)
     if not links:
         return
@@ -27,6 +30,9 @@ def check(author, *, links, previous_links=()) -> None:
                     "blocked_url",
                     field="body",
                 )
+    if clickable is not None:
+        shown_as_links = set(clickable)
+        links = [url for url in links if url in shown_as_links]
     limit = settings.KOTOBA_NEW_USER_MAX_LINKS
     if not author.is_trusted and len(links) > limit:
         raise EditRefused(

@@ -70,6 +70,14 @@ class Rendered:
             return sanitize.http_links(sanitize.bare_urls(self._source))
         return sanitize.http_links(self._document.urls(sanitize.bare_urls))
 
+    @cached_property
+    def clickable_links(self) -> list[str]:
+        """The http(s) links a reader can click (links and autolinks, not bare URLs, which
+        are shown as text), in document order: what the new-user link limit counts."""
+        if self._document is None:
+            return []
+        return sanitize.http_links(self._document.link_targets())
+
 
 def markup_problem(text: str) -> MarkupProblem | None:
     """Why ``text`` cannot be accepted, or None. Counting first; nesting needs the parse,

@@ -258,6 +258,17 @@ class Document:
         """(question, answer) pairs as plain text, whitespace collapsed."""
         return [(_text_of(question), _plain(answer)) for question, answer in self.faq]
 
+    def link_targets(self) -> list[str]:
+        """The targets of the text's links and autolinks (what a reader can click), in
+        document order."""
+        return [
+            str(child.attrs.get("href", ""))
+            for token in self.tokens
+            if token.type == "inline"
+            for child in token.children or ()
+            if child.type == "link_open"
+        ]
+
     def urls(self, bare_urls: Callable[[str], list[str]]) -> list[str]:
         """Link targets and, outside links, ``bare_urls`` of the text (code included: it is
         shown), in document order. Images are left out, as the renderer leaves them out."""
