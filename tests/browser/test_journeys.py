@@ -239,6 +239,9 @@ def test_phone_menu_folds_and_history_rows_show_author_summary_and_size(demo, ne
     tops = {round(tabs.nth(i).bounding_box()["y"]) for i in range(tabs.count())}
     assert len(tops) == 1, f"the article tabs wrap: {tops}"
     screenshot(phone, "phone-history")
+    phone.goto(demo.url + "/wiki/tsundere/")
+    expect(phone.locator(".toc details")).not_to_have_attribute("open", "")  # folded on a phone
+    screenshot(phone, "phone-article", readme=True)
 
     desk = new_watched_page(viewport={"width": 1280, "height": 900})
     desk.goto(demo.url + "/wiki/tsundere/history/")
