@@ -32,6 +32,12 @@ def results(client, q, **params):
     return [entry.article.title for entry in response.context["results"].articles]
 
 
+def first_snippet(client, q) -> tuple[str, str]:
+    """The results page for `q`, and its first excerpt."""
+    html = client.get(reverse("search"), {"q": q, "fulltext": "1"}).content.decode()
+    return html, re.search(r'<p class="snippet">(.*?)</p>', html, re.S).group(1)
+
+
 # --- every database --------------------------------------------------------------------------
 
 
@@ -164,10 +170,8 @@ def test_snippets_are_escaped_with_only_mark_added(client, moderator):
         body="Write `<script>alert(1)</script>` & then the zanzibar appears, Tom & Jerry.",
     )
 
-    response = client.get(reverse("search"), {"q": "zanzibar", "fulltext": "1"})
+    html, snippet = first_snippet(client, "zanzibar")
 
-    html = response.content.decode()
-    snippet = re.search(r'<p class="snippet">(.*?)</p>', html, re.S).group(1)
     assert "<mark>zanzibar</mark>" in snippet
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in snippet
     assert "Tom &amp; Jerry" in snippet
@@ -366,10 +370,8 @@ def test_excerpts_mark_every_form_the_index_matches_and_nothing_else(client, mod
         body="Communities grow. A community chats; the commune and common cats do not.",
     )
 
-    response = client.get(reverse("search"), {"q": "community", "fulltext": "1"})
+    _, snippet = first_snippet(client, "community")
 
-    html = response.content.decode()
-    snippet = re.search(r'<p class="snippet">(.*?)</p>', html, re.S).group(1)
     assert re.findall(r"<mark>(.*?)</mark>", snippet) == ["Communities", "community"]
 
 
