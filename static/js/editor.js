@@ -35,3 +35,41 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+/* On a phone the text and its preview are two tabs ("Write", "Preview") instead of two
+   stacked panes: the page stays short and Save stays near. From 62.5em both show side by
+   side and the tabs are hidden (CSS). Without JavaScript both panes show, stacked. */
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.querySelector(".markdownx");
+  const editor = box && box.querySelector(".markdownx-editor");
+  const preview = box && box.querySelector(".markdownx-preview");
+  if (!editor || !preview) return;
+  preview.id = preview.id || "body-preview";
+  const narrow = window.matchMedia("(max-width: 62.49em)");
+  const tabs = document.createElement("div");
+  tabs.className = "editor-tabs";
+  tabs.setAttribute("role", "tablist");
+  tabs.setAttribute("aria-label", "Text and preview");
+  const tab = (label, panel) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.setAttribute("role", "tab");
+    button.setAttribute("aria-controls", panel.id);
+    button.textContent = label;
+    tabs.append(button);
+    return button;
+  };
+  const write = tab("Write", editor);
+  const show = tab("Preview", preview);
+  box.before(tabs);
+  const select = (previewing) => {
+    write.setAttribute("aria-selected", String(!previewing));
+    show.setAttribute("aria-selected", String(previewing));
+    editor.hidden = narrow.matches && previewing;
+    preview.hidden = narrow.matches && !previewing;
+  };
+  write.addEventListener("click", () => select(false));
+  show.addEventListener("click", () => select(true));
+  narrow.addEventListener("change", () => select(false));
+  select(false);
+});

@@ -247,3 +247,31 @@ def test_phone_menu_folds_and_history_rows_show_author_summary_and_size(demo, ne
     desk.goto(demo.url + "/wiki/tsundere/history/")
     expect(desk.get_by_role("button", name="Menu")).to_be_hidden()
     expect(desk.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def test_phone_editor_has_write_and_preview_tabs_and_save_in_reach(demo, new_watched_page):
+    phone = new_watched_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    sign_in(phone, demo.url, "editor")
+    phone.goto(demo.url + "/wiki/tsundere/edit/")
+    editor = phone.locator("textarea.markdownx-editor")
+    preview = phone.locator(".markdownx-preview")
+    expect(phone.get_by_role("tab", name="Write")).to_have_attribute("aria-selected", "true")
+    expect(editor).to_be_visible()
+    expect(preview).to_be_hidden()
+    editor.fill("A **tsundere** hides warmth.")
+
+    phone.get_by_role("tab", name="Preview").click()
+
+    expect(preview).to_be_visible()
+    expect(editor).to_be_hidden()
+    expect(preview.locator("strong")).to_have_text("tsundere")
+    save = phone.get_by_role("button", name="Save changes")
+    box = save.bounding_box()
+    assert box and box["y"] + box["height"] <= 844, f"Save is off screen: {box}"
+    screenshot(phone, "phone-editor")
+
+    desk = new_watched_page(viewport={"width": 1280, "height": 900})
+    sign_in(desk, demo.url, "editor")
+    desk.goto(demo.url + "/wiki/tsundere/edit/")
+    expect(desk.get_by_role("tab", name="Write")).to_be_hidden()
+    expect(desk.locator(".markdownx-preview")).to_be_visible()
