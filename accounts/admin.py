@@ -79,6 +79,18 @@ class KotobaUserAdmin(VisibleChangeAdmin, UserAdmin):
 
 @admin.register(Notice)
 class NoticeAdmin(admin.ModelAdmin):
-    list_display = ("user", "message", "created_at")
+    """A record of what users were told, read-only: notices are posted by the services
+    (accounts.notices), which keep each user's unread count in step."""
+
+    list_display = ("user", "message", "created_at", "read_at")
     search_fields = ("user__username", "message")
     raw_id_fields = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

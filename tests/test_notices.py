@@ -79,3 +79,16 @@ def test_notices_are_private(client, newbie, autoconfirmed, decided):
 
     assert "No notices yet." in html
     assert header_count(html) == 0
+
+
+def test_the_admin_shows_notices_but_cannot_write_them(client, moderator, newbie, decided):
+    moderator.is_superuser = True
+    moderator.save(update_fields=["is_superuser"])
+    client.force_login(moderator)
+
+    listing = client.get("/admin/accounts/notice/")
+    add = client.get("/admin/accounts/notice/add/")
+
+    assert listing.status_code == 200
+    assert "was not accepted" in listing.content.decode()
+    assert add.status_code == 403  # only the services post notices, keeping the count in step

@@ -170,9 +170,15 @@ def publishes_now(author, article: Article | None) -> tuple[bool, bool]:
     pending_below = article is not None and (
         article.revisions.filter(status=RevisionStatus.PENDING).exists()
     )
+    return _accepted_at_once(author, article, pending_below=pending_below), pending_below
+
+
+def _accepted_at_once(author, article: Article | None, *, pending_below: bool) -> bool:
+    """The one rule: the author's trust (and the article's protection), and no pending
+    revisions underneath unless the author is a moderator, whose edit accepts them."""
     published = article if article is not None and article.is_published else None
     at_once = permissions.publishes_at_once(author, published)
-    return at_once and (not pending_below or author.is_moderator), pending_below
+    return at_once and (not pending_below or author.is_moderator)
 
 
 def pending_chain_context(author, article: Article) -> dict:
@@ -187,11 +193,9 @@ def pending_chain_context(author, article: Article) -> dict:
     )
     if not author.is_authenticated:
         return {"waiting_numbers": waiting, "publishes_now": False}
-    published = article if article.is_published else None
-    at_once = permissions.publishes_at_once(author, published)
     return {
         "waiting_numbers": waiting,
-        "publishes_now": at_once and (not waiting or author.is_moderator),
+        "publishes_now": _accepted_at_once(author, article, pending_below=bool(waiting)),
     }
 
 

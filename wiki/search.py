@@ -51,7 +51,7 @@ from rapidfuzz import fuzz, utils
 
 from .models import Alias, Article, SearchEntry, normalize_title
 from .models.search import SearchName, SearchText
-from .preferences import HIDDEN_COUNT_CAP, ReaderPrefs, filter_articles, opens_directly
+from .preferences import ReaderPrefs, filter_articles, hidden_count, opens_directly
 from .selectors import published_article_named
 
 CONFIG = "english"
@@ -191,11 +191,10 @@ def search(query: str, prefs: ReaderPrefs, *, kind=None, tag=None, page=1) -> Se
 
 def _hidden_matches(engine, prefs: ReaderPrefs, *, kind, tag) -> int:
     """How many articles matching the query the reader's hidden tags took out (one count,
-    from the index, up to HIDDEN_COUNT_CAP + 1)."""
+    from the index, capped as `preferences.hidden_count` caps it)."""
     unfiltered = ReaderPrefs(show_adult=prefs.show_adult)
     rows = for_reader(SearchEntry.objects.all(), unfiltered, kind=kind, tag=tag)
-    rows = rows.filter(published_revision__tags__in=prefs.hidden_tag_ids)
-    return engine.matching(rows).values("pk").distinct()[: HIDDEN_COUNT_CAP + 1].count()
+    return hidden_count(engine.matching(rows), prefs)
 
 
 def _hits(ids: list[int], prefs: ReaderPrefs, engine, *, typo) -> list[Hit]:
