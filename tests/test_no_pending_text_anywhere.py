@@ -49,6 +49,7 @@ PUBLIC_URL_NAMES = {
     "browse",
     "search",
     "search_suggest",
+    "tag_suggest",
     "tags",
     "tag",
     "tag_feed",
@@ -173,6 +174,7 @@ def public_urls(article, tags, *, search_terms=()):
             url("search", query=f"?q={q}"),
             url("search", query=f"?q={q}&fulltext=1"),
             url("search_suggest", query=f"?q={quote(term[:6])}"),
+            url("tag_suggest", query=f"?q={quote(term[:6])}"),
         ]
     return urls
 

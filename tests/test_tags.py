@@ -148,6 +148,58 @@ def test_edit_form_resolves_tag_aliases(client, autoconfirmed, moderator):
     assert Tag.objects.count() == 1
 
 
+# --- the editor's tag picker ----------------------------------------------------------------
+
+
+def test_tag_suggestions_start_with_what_was_typed_by_name_or_alias(client, db):
+    make_tag("Romance")
+    make_tag("Romantic comedy", category="genre")
+    ntr = make_tag("Netorare", category="warning")
+    TagAlias.objects.create(tag=ntr, name="NTR")
+    make_tag("Drama")
+
+    romance = client.get(reverse("tag_suggest"), {"q": "ROM"}).json()["results"]
+    by_alias = client.get(reverse("tag_suggest"), {"q": "nt"}).json()["results"]
+
+    assert [tag["name"] for tag in romance] == ["Romance", "Romantic comedy"]
+    assert romance[1]["category"] == "Genre"
+    assert by_alias == [
+        {"name": "Netorare", "aliases": ["NTR"], "category": "Content warning", "adult": False}
+    ]
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "x" * 500])
+def test_tag_suggestions_for_nothing_or_too_much_are_empty(client, db, typed):
+    make_tag("Xenophile")
+
+    response = client.get(reverse("tag_suggest"), {"q": typed})
+
+    assert response.status_code == 200
+    assert response.json() == {"results": []}
+
+
+def test_tag_suggestions_take_two_queries_however_many_tags_and_aliases_match(
+    client, db, django_assert_num_queries
+):
+    for i in range(12):
+        tag = make_tag(f"Vintage {i:02d}")
+        TagAlias.objects.create(tag=tag, name=f"Old style {i:02d}")
+
+    with django_assert_num_queries(2):  # the tags, their aliases
+        results = client.get(reverse("tag_suggest"), {"q": "vint"}).json()["results"]
+
+    assert len(results) == 8
+    assert results[0]["aliases"] == ["Old style 00"]
+
+
+def test_the_tags_box_asks_the_tag_picker_address(client, autoconfirmed):
+    client.force_login(autoconfirmed)
+
+    page = client.get(reverse("article_create")).content.decode()
+
+    assert f'data-tag-suggest="{reverse("tag_suggest")}"' in page
+
+
 # --- /tags/ ----------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.html import format_html
 from markdownx.fields import MarkdownxFormField
 
@@ -98,6 +99,10 @@ class ArticleForm(forms.Form):
         required=False,
         max_length=1000,
         help_text="Existing tag names, separated by commas.",
+        # The tag picker (static/js/editor.js) asks this address for existing tags as one types.
+        widget=forms.TextInput(
+            attrs={"data-tag-suggest": reverse_lazy("tag_suggest"), "autocomplete": "off"}
+        ),
     )
     edit_summary = forms.CharField(
         max_length=MAX_LENGTHS["edit_summary"],

@@ -58,6 +58,21 @@ def find_tag_by_name(name: str, *, exclude_tag: Tag | None = None, except_alias=
     return tag
 
 
+TAG_SUGGESTIONS = 8
+
+
+def suggest_tags(typed: str, limit: int = TAG_SUGGESTIONS) -> list[Tag]:
+    """Tags for the editor's tag picker: those whose name, or one of whose aliases, starts with
+    what was typed (compared by key), by name. Tags are public: every one is listed on the tag
+    index, so nothing here depends on the reader."""
+    key = names.name_key(typed)
+    if not key or len(key) > names.TAG_NAME_MAX:
+        return []
+    aliased = TagAlias.objects.filter(name_key__startswith=key).values("tag_id")
+    found = Tag.objects.filter(Q(name_key__startswith=key) | Q(pk__in=aliased))
+    return list(found.prefetch_related("aliases").order_by("name")[:limit])
+
+
 def published_article_named(name: str) -> Article | None:
     """The published article whose title or alias is exactly `name` (search's direct hit)."""
     key = names.name_key(name)

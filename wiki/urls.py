@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("search/", discovery.search_view, name="search"),
     path("search/suggest/", discovery.search_suggest, name="search_suggest"),
+    path("search/suggest/tags/", discovery.tag_suggest, name="tag_suggest"),
     path("tags/", discovery.tags_index, name="tags"),
     path("tags/<str:slug>/", discovery.tag_detail, name="tag"),
     path("tags/<str:slug>/feed/", public_page(feeds.TagFeed()), name="tag_feed"),

@@ -275,3 +275,37 @@ def test_phone_editor_has_write_and_preview_tabs_and_save_in_reach(demo, new_wat
     desk.goto(demo.url + "/wiki/tsundere/edit/")
     expect(desk.get_by_role("tab", name="Write")).to_be_hidden()
     expect(desk.locator(".markdownx-preview")).to_be_visible()
+
+
+def test_tag_picker_suggests_existing_tags_as_chips_and_keeps_what_was_typed(demo, browse):
+    page = browse
+    sign_in(page, demo.url, "editor")
+    page.goto(demo.url + "/wiki/tsundere/edit/")
+    chips = page.locator(".tag-chip")
+    expect(chips).to_have_count(6)
+    expect(page.locator("#id_tags")).to_be_hidden()  # still in the form, holding the names
+
+    page.get_by_role("button", name="Remove tag Visual novel").click()
+    entry = page.get_by_role("combobox", name="Tags")
+    entry.fill("fan")
+    option = page.get_by_role("option", name=re.compile("Fan culture"))
+    expect(option).to_be_visible()
+    entry.press("ArrowDown")
+    entry.press("Enter")
+    expect(chips.filter(has_text="Fan culture")).to_have_count(1)
+    expect(page.locator("#id_tags")).to_have_value(re.compile(r", Fan culture$"))
+
+    entry.type("Brand new idea,")
+    expect(chips.filter(has_text="Brand new idea")).to_contain_text("not a tag yet")
+    entry.press("Backspace")
+    expect(chips.filter(has_text="Brand new idea")).to_have_count(0)
+
+    entry.fill("Drama")  # typed and never added: Save keeps it
+    screenshot(page, "tag-picker")
+    page.fill("#id_edit_summary", "Tags")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(re.compile(r"/wiki/tsundere/$"))
+    tags = page.locator("main .tag-cloud")
+    expect(tags).to_contain_text("Fan culture")
+    expect(tags).to_contain_text("Drama")
+    expect(tags).not_to_contain_text("Visual novel")

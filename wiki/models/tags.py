@@ -70,6 +70,12 @@ class Tag(models.Model):
     def is_warning(self) -> bool:
         return self.category == TagCategory.WARNING
 
+    @property
+    def category_name(self) -> str:
+        """The category of one tag ("Genre", "Content warning"; the choices' labels are the
+        tag index's plural headings)."""
+        return "Content warning" if self.is_warning else self.category.capitalize()
+
 
 class TagAlias(models.Model):
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="aliases")

@@ -20,7 +20,7 @@ from ..models import (
 )
 from ..pagecache import public_page
 from ..preferences import filter_articles, hidden_count, prefs_for, save_prefs
-from ..selectors import related_tags, tags_with_counts
+from ..selectors import related_tags, suggest_tags, tags_with_counts
 
 
 @public_page
@@ -102,6 +102,25 @@ def search_suggest(request):
             "results": [
                 {"title": a.title, "url": a.get_absolute_url(), "summary": a.summary}
                 for a in articles
+            ]
+        }
+    )
+
+
+@public_page
+def tag_suggest(request):
+    """The tag picker's suggestions: existing tags starting with `q` (JSON, for editors)."""
+    tags = suggest_tags(request.GET.get("q", "")[:100])
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "name": tag.name,
+                    "aliases": [alias.name for alias in tag.aliases.all()],
+                    "category": tag.category_name,
+                    "adult": tag.is_adult,
+                }
+                for tag in tags
             ]
         }
     )
