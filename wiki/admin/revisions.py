@@ -149,6 +149,9 @@ class RevisionAdmin(admin.ModelAdmin):
         "edit_summary",
         "status",
     )
+    # The first column is already the link to the review page: Django's own link around it
+    # would nest one link in another (an empty link for screen readers).
+    list_display_links = None
     list_filter = (StatusFilter, "article__kind", TrustFilter, AgeFilter)
     search_fields = ("title", "article__title", "author__username")
     ordering = ("created_at", "pk")
