@@ -9,10 +9,12 @@ like one. The scan is one linear pass; what it puts back into the HTML is escape
 import html
 import re
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 TOC_MIN_HEADINGS = 3  # fewer sections than this need no table of contents
 _HEADING = re.compile(r'<h([23]) id="([^"<>]{1,1000})">(.*?)</h\1>', re.S)
 _TAG = re.compile(r"<[^<>]*>")
+_REFERENCES_START = '<section class="references">\n'  # what the renderer puts before its heading
 
 
 @dataclass
@@ -23,10 +25,13 @@ class Section:
     subsections: list["Section"] = field(default_factory=list)  # filled by table_of_contents
 
 
-def outline(body_html: str) -> tuple[str, list[Section]]:
-    """`body_html` with a "#" link in each h2/h3 (to its own id), and the sections in
+def outline(body_html: str, *, edit_url: str = "") -> tuple[str, list[Section]]:
+    """`body_html` with a "#" link in each h2/h3 (to its own id) and, given the article's
+    `edit_url`, an "edit" link that opens the editor on that section alone (not on the
+    References the renderer adds: that heading is not in the text); and the sections in
     document order."""
     sections = []
+    nesting = _Nesting(body_html)
 
     def linked(match: re.Match) -> str:
         level, anchor, inner = match.groups()
@@ -34,9 +39,33 @@ def outline(body_html: str) -> tuple[str, list[Section]]:
         sections.append(Section(int(level), html.unescape(anchor), title))
         label = html.escape(f"Link to the section “{title}”", quote=True)
         link = f'<a class="heading-anchor" href="#{anchor}" aria-label="{label}">#</a>'
+        # Not a section of the text: the References the renderer adds, and a heading written
+        # inside a quote or a list (the editor would not find it).
+        generated = match.string.endswith(_REFERENCES_START, 0, match.start())
+        if edit_url and not generated and not nesting.nested_at(match.start()):
+            href = html.escape(f"{edit_url}?section={quote(html.unescape(anchor))}", quote=True)
+            label = html.escape(f"Edit the section “{title}”", quote=True)
+            link += f' <a class="section-edit" href="{href}" aria-label="{label}">edit</a>'
         return f'<h{level} id="{anchor}">{inner} {link}</h{level}>'
 
     return _HEADING.sub(linked, body_html), sections
+
+
+_CONTAINER = re.compile(r"<(/?)(blockquote|li)\b")
+
+
+class _Nesting:
+    """Whether a place in the HTML is inside a quote or a list item: one forward scan, shared
+    by successive questions about later places."""
+
+    def __init__(self, text: str):
+        self.text, self.position, self.depth = text, 0, 0
+
+    def nested_at(self, position: int) -> bool:
+        for tag in _CONTAINER.finditer(self.text, self.position, position):
+            self.depth += -1 if tag.group(1) else 1
+        self.position = max(self.position, position)
+        return self.depth > 0
 
 
 def table_of_contents(sections: list[Section]) -> list[Section]:

@@ -37,6 +37,7 @@ READER_PAGES = {
 }
 EDITOR_PAGES = {
     "edit": "/wiki/tsundere/edit/",
+    "edit-section": "/wiki/tsundere/edit/?section=etymology",
     "create": "/wiki/new/",
     "create-genre": "/wiki/new/?kind=genre",
     "report": "/wiki/tsundere/report/",

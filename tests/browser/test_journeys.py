@@ -309,3 +309,22 @@ def test_tag_picker_suggests_existing_tags_as_chips_and_keeps_what_was_typed(dem
     expect(tags).to_contain_text("Fan culture")
     expect(tags).to_contain_text("Drama")
     expect(tags).not_to_contain_text("Visual novel")
+
+
+def test_editor_edits_one_section_from_its_heading(demo, browse):
+    page = browse
+    sign_in(page, demo.url, "editor")
+    page.goto(demo.url + "/wiki/tsundere/")
+    page.get_by_role("link", name="Edit the section “Etymology”").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("§ Etymology")
+    editor = page.locator("textarea.markdownx-editor")
+    expect(editor).to_have_value(re.compile(r"^## Etymology\n"))
+    assert "## Characteristics" not in editor.input_value()
+    editor.fill("## Etymology\n\nFrom two mimetic words, *tsun-tsun* and *dere-dere*.")
+    expect(page.locator(".markdownx-preview")).to_contain_text("mimetic words")
+    expect(page.locator("#id_edit_summary")).to_have_value("§ Etymology")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(re.compile(r"/wiki/tsundere/#etymology$"))
+    expect(page.locator(".prose")).to_contain_text("From two mimetic words")
+    expect(page.locator(".prose h2", has_text="Characteristics")).to_be_visible()
+    screenshot(page, "section-edit-saved")

@@ -324,6 +324,11 @@ def _plain(tokens: list[Token]) -> str:
     return " ".join(" ".join(parts).split())
 
 
+def plain_heading(inline: Token) -> str:
+    """A heading's text as the page shows it (a wikilink by its label), from its inline token."""
+    return _text_of(inline)
+
+
 def _text_of(token: Token) -> str:
     parts = []
     for child in token.children or ():

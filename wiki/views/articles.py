@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import confirmed_email_required
 
-from .. import diffing, permissions
+from .. import diffing, permissions, sections
 from ..access import with_article
 from ..editing import (
     EditConflict,
@@ -104,10 +104,12 @@ def _article_parts(request, article, revision, *, waiting=False) -> dict:
     tags = list(revision.tags.all())
     prefs = prefs_for(request)
     gate = gate_for(request, tags)
-    body_html, sections = outline(revision.body_html)
+    body_html, headings = outline(
+        revision.body_html, edit_url=reverse("article_edit", args=[article.slug])
+    )
     context = {
         "body_html": mark_html(body_html),
-        "toc": table_of_contents(sections),
+        "toc": table_of_contents(headings),
         "article": article,
         "revision": revision,
         "tags": tags,
@@ -121,7 +123,7 @@ def _article_parts(request, article, revision, *, waiting=False) -> dict:
         # The body may have its own "Related terms" section: the list then says what it is.
         "related_heading": (
             "More terms with these tags"
-            if any(s.title.casefold() == "related terms" for s in sections)
+            if any(s.title.casefold() == "related terms" for s in headings)
             else "Related terms"
         ),
         "gate": gate,
@@ -256,13 +258,17 @@ def article_edit(request, article):
     head = head_revision(article) or article.revisions.order_by("-number").first()
     context = {"refusal": refusal, "head": head, **pending_chain_context(request.user, article)}
     if request.method == "GET":
-        values = revision_values(head)
-        initial = {
-            **values,
-            "contrasts_with": "\n".join(a.title for a in head.contrasts_with.all()),
-            "tags": ", ".join(t.name for t in head.tags.all()),
-            "base_revision": head.number,
-        }
+        initial = _edit_initial(head)
+        anchor = request.GET.get("section")
+        section = sections.find(head.body, anchor) if anchor else None
+        if section is not None:
+            initial["body"] = sections.text_of(head.body, section)
+            initial["edit_summary"] = section_summary(section, "")
+            context["section"] = section
+        elif anchor:
+            messages.info(
+                request, "That section is not in the article any more: here is all of it."
+            )
         form = ArticleForm(initial=initial, article=article, user=request.user)
         return render(
             request,
@@ -270,7 +276,26 @@ def article_edit(request, article):
             _form_context(form, article, **context),
             status=403 if refusal else 200,
         )
-    form = ArticleForm(request.POST, article=article, user=request.user)
+    data, section = request.POST.copy(), None
+    if request.POST.get("section"):
+        data, section = _whole_text_data(article, request.POST)
+        if section is None:  # a hand-made request: the form names a section of its base
+            form = ArticleForm(data, article=article, user=request.user)
+            form.add_error(None, "That section is not in the revision you started from.")
+            return render(
+                request, "wiki/edit.html", _form_context(form, article, **context), status=400
+            )
+        context["section"] = section
+    form = ArticleForm(data, article=article, user=request.user)
+    if section is not None and not form.is_valid():
+        form.data = request.POST  # errors are shown with the section as it was typed
+        shown = ("body", "edit_summary", "is_minor", "base_revision")
+        context["other_errors"] = [
+            (form.fields[name].label or name.capitalize() if name in form.fields else "", error)
+            for name, errors in form.errors.items()
+            if name not in shown and name != "__all__"
+            for error in errors
+        ]
     if refusal is None and form.is_valid():
         try:
             outcome = save_edit(
@@ -283,15 +308,19 @@ def article_edit(request, article):
                 new_tag_names=getattr(form, "new_tag_names", ()),
             )
         except EditConflict as conflict:
-            return _conflict(request, form, article, conflict, context)
+            context.pop("section", None)  # the merged draft is the whole text
+            return _conflict(request, data, form, article, conflict, context)
         except EditRefused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            if section is not None:
+                form.data = request.POST  # shown with the section as it was typed
             status = 429 if exc.code == "rate_limited" else 400
             return render(
                 request, "wiki/edit.html", _form_context(form, article, **context), status=status
             )
         _say_saved(request, outcome)
-        return redirect(outcome.revision.article)
+        anchor = f"#{section.anchor}" if section is not None else ""
+        return redirect(outcome.revision.article.get_absolute_url() + anchor)
     return render(
         request,
         "wiki/edit.html",
@@ -300,11 +329,63 @@ def article_edit(request, article):
     )
 
 
-def _conflict(request, form, article, conflict, context):
+def _edit_initial(revision) -> dict:
+    """The edit form's fields as `revision` has them."""
+    return {
+        **revision_values(revision),
+        "contrasts_with": "\n".join(a.title for a in revision.contrasts_with.all()),
+        "tags": ", ".join(t.name for t in revision.tags.all()),
+        "base_revision": revision.number,
+    }
+
+
+def _whole_text_data(article, posted):
+    """A section edit's form data as a whole-article edit (and the section), or the data
+    without its section name (and None) when the base has no such section. Only the section's
+    text and the summary were on the page: every other field is the base revision's, and the
+    section goes back into the base's whole text."""
+    data = posted.copy()
+    base = _posted_base(article, posted)
+    section = sections.find(base.body, posted["section"]) if base else None
+    if section is None:
+        data.pop("section")
+        return data, None
+    kept = ("edit_summary", "is_minor", "base_revision")
+    for name, value in _edit_initial(base).items():
+        if name not in kept:
+            data[name] = value
+    data["body"] = sections.replace(base.body, section, posted.get("body", ""))
+    data["edit_summary"] = section_summary(section, posted.get("edit_summary", ""))
+    return data, section
+
+
+def _posted_base(article, posted) -> Revision | None:
+    try:
+        number = int(posted.get("base_revision", ""))
+    except ValueError:
+        return None
+    return (
+        article.revisions.filter(number=number).prefetch_related("contrasts_with", "tags").first()
+    )
+
+
+def section_summary(section, summary: str) -> str:
+    """The edit summary of a section edit: it starts with the section's name ("§ Etymology:
+    fix a date"), as history then shows it."""
+    prefix = f"§ {section.title[:80]}"
+    summary = summary.strip()
+    if not summary.startswith(prefix):
+        summary = f"{prefix}: {summary}" if summary else prefix
+    return summary  # the form checks its length, and shows the summary as it was typed
+
+
+def _conflict(request, posted, form, article, conflict, context):
     """The form comes back based on the other person's revision: their changes that do not
     clash are already in it, every clashing part holds the user's version, and their change is
-    shown as a diff with the clashes marked. Saving it as it is loses nobody's work."""
-    data = request.POST.copy()
+    shown as a diff with the clashes marked. Saving it as it is loses nobody's work. (`posted`:
+    the form's data, a section edit already put back into the whole text.)"""
+    data = posted.copy()
+    data.pop("section", None)
     base_number = form.cleaned_data["base_revision"]
     data["base_revision"] = str(conflict.theirs.number)
     if conflict.body_merge.draft is not None:
@@ -321,7 +402,7 @@ def _conflict(request, form, article, conflict, context):
     base = article.revisions.filter(number=base_number).first()
     context.update(
         conflict=conflict,
-        conflict_html=diffing.conflict_html(conflict.body_merge, request.POST.get("body", "")),
+        conflict_html=diffing.conflict_html(conflict.body_merge, posted.get("body", "")),
         their_change=build_diff(base, conflict.theirs),
         base_number=base_number,
     )
