@@ -91,3 +91,9 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         subject = render_to_string(subject_template_name, context)
         body = render_to_string(email_template_name, context)
         send_after_commit(subject=subject, body=body, to=[to_email])
+
+
+class WatchingForm(forms.ModelForm):
+    class Meta:
+        model = get_user_model()
+        fields = ["watch_own_edits"]

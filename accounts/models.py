@@ -38,6 +38,11 @@ class User(AbstractUser):
     # Notices not seen yet, kept on the row every signed-in request loads anyway, so the
     # header's count costs no query (accounts/notices.py keeps it in step).
     unread_notice_count = models.PositiveIntegerField(default=0, editable=False)
+    watch_own_edits = models.BooleanField(
+        "watch the articles I edit",
+        default=True,
+        help_text="Add every article you create or edit to your watchlist.",
+    )
     show_adult = models.BooleanField(
         "show adult articles without a notice",
         default=False,

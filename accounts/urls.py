@@ -8,6 +8,7 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm_email, name="confirm_email"),
     path("confirm-resend/", views.resend_confirmation, name="resend_confirmation"),
     path("settings/", views.account_settings, name="account_settings"),
+    path("settings/watching/", views.watch_settings, name="watch_settings"),
     path("notices/", views.notices, name="notices"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

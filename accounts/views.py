@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from wiki.models import Revision
 
 from . import confirmation
-from .forms import EmailChangeForm, PasswordResetForm, SignupForm
+from .forms import EmailChangeForm, PasswordResetForm, SignupForm, WatchingForm
 from .notices import mark_all_read
 from .ratelimit import client_ip, hit
 
@@ -161,7 +161,28 @@ def account_settings(request):
                     request, f"Email changed. A confirmation link is on its way to {user.email}."
                 )
                 return redirect("account_settings")
-    return render(request, "accounts/settings.html", {"form": form})
+    return render(
+        request,
+        "accounts/settings.html",
+        {"form": form, "watching_form": WatchingForm(instance=user)},
+    )
+
+
+@login_required
+@require_POST
+def watch_settings(request):
+    form = WatchingForm(request.POST, instance=request.user)
+    if form.is_valid():
+        form.save()
+        if form.instance.watch_own_edits:
+            messages.success(
+                request, "The articles you create or edit are added to your watchlist."
+            )
+        else:
+            messages.success(
+                request, "The articles you edit are no longer added to your watchlist."
+            )
+    return redirect("account_settings")
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -20,7 +20,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
 from tests.factories import edit, make_article, make_tag, make_user
-from wiki import moderation
+from wiki import moderation, watching
 from wiki.models import RevisionStatus
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +74,7 @@ PUBLIC_URL_NAMES = {
     "password_reset_done",
     "password_reset_complete",
     "account_settings",
+    "watchlist",
     "password_change",
     "password_change_done",
     "notices",
@@ -89,6 +90,9 @@ EXCLUDED_URL_NAMES = {
     "article_create": "signed-in only; shows the user's own input, no stored text",
     "markdown_preview": "POST only; renders the text the caller sends",
     "rollback": "POST only, moderators only",
+    "watch_article": "POST only; adds or removes a watch, shows no text",
+    "watch_tag": "POST only; adds or removes a watch, shows no text",
+    "watch_settings": "POST only; an account setting",
     "resend_confirmation": "POST only; account mail, no article text",
     "logout": "POST only",
     "confirm_email": "needs a signed token; shows the account, no article text",
@@ -159,6 +163,7 @@ def public_urls(article, tags, *, search_terms=()):
         url("password_change"),
         url("password_change_done"),
         url("notices"),
+        url("watchlist"),
     ]
     for number in numbers:
         urls += [url("revision", slug, number), url("revert", slug, number)]
@@ -209,41 +214,48 @@ def _fields(marker, **extra):
 
 
 @pytest.fixture
-def world(db, moderator, autoconfirmed, newbie):
-    pending_author = make_user("pending-author", trust="new")
-    topic = make_tag("Slang")
-    only_pending = make_tag("Onlypending")
-    article = make_article(
-        PUBLISHED_TITLE,
-        author=autoconfirmed,
-        summary="A published summary.",
-        body="Opening words.\n\nPublished body text.",
-        aliases="Published alias",
-        tags=[topic.pk],
-    )
-    edit(article, autoconfirmed, body="Opening words.\n\nPublished body, improved.")
-    rejected = edit(
-        article,
-        newbie,
-        edit_summary=f"{REJECTED_MARKER} edit summary",
-        **_fields(REJECTED_MARKER),
-    ).revision
-    moderation.reject(rejected, moderator=moderator, reason="Not sourced")
-    pending = edit(
-        article,
-        pending_author,
-        edit_summary=f"{PENDING_MARKER} edit summary",
-        tags=[topic.pk, only_pending.pk],
-        **_fields(PENDING_MARKER),
-    ).revision
-    never = make_article(
-        f"{NEVER_MARKER} term",
-        author=pending_author,
-        summary=f"{NEVER_MARKER} summary",
-        body=f"{NEVER_MARKER} body",
-        aliases=f"{NEVER_MARKER} alias",
-        tags=[topic.pk],
-    )
+def world(db, moderator, autoconfirmed, newbie, django_capture_on_commit_callbacks):
+    # What runs after commit (the watchers' notices) runs, as it would outside a test.
+    with django_capture_on_commit_callbacks(execute=True):
+        pending_author = make_user("pending-author", trust="new")
+        topic = make_tag("Slang")
+        only_pending = make_tag("Onlypending")
+        # Watches everything from the start: told (notices) and shown (watchlist) every change.
+        watcher = make_user("watcher", trust="new")
+        watching.watch(watcher, tag=topic)
+        watching.watch(watcher, tag=only_pending)
+        article = make_article(
+            PUBLISHED_TITLE,
+            author=autoconfirmed,
+            summary="A published summary.",
+            body="Opening words.\n\nPublished body text.",
+            aliases="Published alias",
+            tags=[topic.pk],
+        )
+        watching.watch(watcher, article=article)
+        edit(article, autoconfirmed, body="Opening words.\n\nPublished body, improved.")
+        rejected = edit(
+            article,
+            newbie,
+            edit_summary=f"{REJECTED_MARKER} edit summary",
+            **_fields(REJECTED_MARKER),
+        ).revision
+        moderation.reject(rejected, moderator=moderator, reason="Not sourced")
+        pending = edit(
+            article,
+            pending_author,
+            edit_summary=f"{PENDING_MARKER} edit summary",
+            tags=[topic.pk, only_pending.pk],
+            **_fields(PENDING_MARKER),
+        ).revision
+        never = make_article(
+            f"{NEVER_MARKER} term",
+            author=pending_author,
+            summary=f"{NEVER_MARKER} summary",
+            body=f"{NEVER_MARKER} body",
+            aliases=f"{NEVER_MARKER} alias",
+            tags=[topic.pk],
+        )
     article.refresh_from_db()
     rejected.refresh_from_db()
     assert pending.status == RevisionStatus.PENDING
@@ -251,6 +263,7 @@ def world(db, moderator, autoconfirmed, newbie):
     assert not never.is_published
     return {
         "article": article,
+        "watcher": watcher,
         "pending": pending,
         "rejected": rejected,
         "never": never,
@@ -305,6 +318,18 @@ def test_another_signed_in_new_user_never_sees_pending_or_rejected_text(client, 
     statuses = _fetch_and_check(client, _urls(world))
     assert list(statuses.values()).count(200) >= 30
     _assert_published_text_is_there(client, world)
+
+
+def test_a_watcher_is_told_and_shown_visible_changes_only(client, world):
+    watcher = world["watcher"]
+    client.force_login(watcher)
+    statuses = _fetch_and_check(client, _urls(world))
+    assert list(statuses.values()).count(200) >= 30
+    told = [notice.message for notice in watcher.notices.all()]
+    assert told == [f"“{PUBLISHED_TITLE}” was changed by {world['article'].created_by}."]
+    watchlist = client.get(reverse("watchlist")).content.decode()
+    changes = watchlist.split('<ul class="recent-list">')[1].split("</ul>")[0]
+    assert changes.count(f">{PUBLISHED_TITLE}</a>") == 2  # created, then improved
 
 
 @pytest.mark.parametrize("as_user", ["anonymous", "other"])

@@ -367,9 +367,9 @@ def test_a_signed_in_readers_article_text_comes_from_the_fragment_cache(
     with CaptureQueriesContext(connection) as reusing:
         second = text(client.get(url))
     assert "Moe, the first words." in second
-    # Session, user, article and reading preferences; the tags, related terms and template
-    # of the text are not touched again.
-    assert len(reusing) == 4
+    # Session, user, article, reading preferences and whether the reader watches the article;
+    # the tags, related terms and template of the text are not touched again.
+    assert len(reusing) == 5
     assert len(building) > len(reusing)
 
 

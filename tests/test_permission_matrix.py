@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from tests.factories import edit, make_article, make_user
+from tests.factories import edit, make_article, make_tag, make_user
 from wiki import moderation, rollback
 from wiki.editing import head_revision, revision_values, save_edit
 from wiki.errors import EditRefused
@@ -36,6 +36,7 @@ from wiki.models import (
     Report,
     Revision,
     RevisionStatus,
+    Watch,
 )
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,9 @@ rollback       REFUSED      REFUSED      REFUSED      REFUSED        DONE       
 report         LOGIN        DONE         DONE         DONE           DONE       REFUSED
 block          ADMIN_LOGIN  ADMIN_LOGIN  ADMIN_LOGIN  ADMIN_LOGIN    DONE       ADMIN_LOGIN
 protect        ADMIN_LOGIN  ADMIN_LOGIN  ADMIN_LOGIN  ADMIN_LOGIN    DONE       ADMIN_LOGIN
+watch          LOGIN        DONE         DONE         DONE           DONE       DONE
+watch_tag      LOGIN        DONE         DONE         DONE           DONE       DONE
+watchlist      LOGIN        DONE         DONE         DONE           DONE       DONE
 """
 
 
@@ -260,6 +264,37 @@ def act_report(client, user, world):
         return "REFUSED"
     assert response.status_code == 302
     assert made
+    return "DONE"
+
+
+def _watch_outcome(response, watched: bool):
+    """Watching changes nothing anyone else sees: every signed-in user may (blocked too)."""
+    if _is_login_redirect(response, reverse("login")):
+        assert not watched
+        return "LOGIN"
+    assert response.status_code == 302
+    assert watched
+    return "DONE"
+
+
+def act_watch(client, user, world):
+    article = world["plain"]
+    response = client.post(reverse("watch_article", args=[article.slug]), {"watch": "1"})
+    watched = user is not None and Watch.objects.filter(user=user, article=article).exists()
+    return _watch_outcome(response, watched)
+
+
+def act_watch_tag(client, user, world):
+    tag = make_tag("Followed")
+    response = client.post(reverse("watch_tag", args=[tag.slug]), {"watch": "1"})
+    return _watch_outcome(response, Watch.objects.filter(tag=tag).exists())  # no one else
+
+
+def act_watchlist(client, user, world):
+    response = client.get(reverse("watchlist"))
+    if _is_login_redirect(response, reverse("login")):
+        return "LOGIN"
+    assert response.status_code == 200
     return "DONE"
 
 

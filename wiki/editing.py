@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.ratelimit import hit
 
-from . import diffing, permissions, spam
+from . import diffing, permissions, spam, watching
 from .errors import EditRefused
 from .models import Article, ArticleKind, ModerationLog, Revision, RevisionStatus, Tag
 from .moderation import accept_chain
@@ -137,8 +137,11 @@ def save_edit(
             }
             mine = normalize_values(values)
             if article is None:
-                return _create(author, mine, kind, edit_summary, is_minor)
-            return _edit(author, mine, article, base_number, edit_summary, is_minor)
+                outcome = _create(author, mine, kind, edit_summary, is_minor)
+            else:
+                outcome = _edit(author, mine, article, base_number, edit_summary, is_minor)
+            watching.watch_after_edit(author, outcome.revision.article)
+            return outcome
     except IntegrityError as exc:
         raise _integrity_refusal(values, article) from exc
 

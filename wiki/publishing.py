@@ -8,7 +8,7 @@ and bumps the page cache's generation (wiki/pagecache.py) once the transaction c
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import pagecache
+from . import pagecache, watching
 from .models import Alias, Article, Link, Revision, SearchEntry, SlugRedirect, normalize_title
 from .rendering import plain_text, render_markdown
 
@@ -37,6 +37,7 @@ def publish(revision: Revision) -> None:
     """Make `revision` the one readers see. The caller holds the article's row lock."""
     article = revision.article
     old_slug = article.slug if article.is_published else None
+    previous = article.published_revision.number if article.is_published else None
     if revision.title != article.title or not article.slug:
         article.title = revision.title
         article.slug = slug_for(revision.title, article=article)
@@ -52,6 +53,7 @@ def publish(revision: Revision) -> None:
     _sync_search_entry(article, revision)
     turn_red_links_blue(article)
     pagecache.bump()
+    watching.announce(revision, previous=previous)
 
 
 def turn_red_links_blue(article: Article) -> None:

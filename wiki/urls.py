@@ -4,7 +4,7 @@ from django.urls import path
 from . import feeds
 from .pagecache import public_page
 from .sitemaps import SITEMAPS
-from .views import api, articles, discovery, history, home
+from .views import api, articles, discovery, history, home, watchlist
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -21,6 +21,7 @@ urlpatterns = [
     path("search/suggest/tags/", discovery.tag_suggest, name="tag_suggest"),
     path("tags/", discovery.tags_index, name="tags"),
     path("tags/<str:slug>/", discovery.tag_detail, name="tag"),
+    path("tags/<str:slug>/watch/", watchlist.watch_tag, name="watch_tag"),
     path("tags/<str:slug>/feed/", public_page(feeds.TagFeed()), name="tag_feed"),
     path("recent/", discovery.recent, name="recent"),
     path("recent/feed/", public_page(feeds.RecentChangesFeed()), name="recent_feed"),
@@ -47,4 +48,6 @@ urlpatterns = [
     path("wiki/<str:slug>/rollback/<str:username>/", history.rollback_view, name="rollback"),
     path("wiki/<str:slug>/links/", articles.what_links_here, name="what_links_here"),
     path("wiki/<str:slug>/report/", articles.report, name="report"),
+    path("wiki/<str:slug>/watch/", watchlist.watch_article, name="watch_article"),
+    path("watchlist/", watchlist.watchlist, name="watchlist"),
 ]

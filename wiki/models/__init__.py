@@ -13,6 +13,7 @@ from .articles import (
 from .moderation import Block, BlockedURL, ModerationLog, Report
 from .search import SearchEntry
 from .tags import Tag, TagAlias, TagCategory, TagSlugRedirect
+from .watching import Watch
 
 __all__ = [
     "REVISION_TEXT_COLUMNS",
@@ -33,5 +34,6 @@ __all__ = [
     "TagAlias",
     "TagCategory",
     "TagSlugRedirect",
+    "Watch",
     "normalize_title",
 ]

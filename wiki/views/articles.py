@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import confirmed_email_required
@@ -32,6 +33,7 @@ from ..preferences import filter_articles, gate_for, hidden_count, prefs_for, re
 from ..selectors import find_article_by_name, tags_with_counts
 from ..seo import json_ld
 from .history import build_diff
+from .watchlist import WATCH_SLOT, watch_button
 
 ARTICLE_QS = Article.objects.select_related("published_revision__author")
 
@@ -91,10 +93,13 @@ def article_detail(request, article):
     context = {"article": article, "revision": revision, "pending_revision": pending}
     if waiting:
         context["waiting_for_review"] = True
-        context["parts"] = _article_parts(request, article, revision, waiting=True)
+        parts = _article_parts(request, article, revision, waiting=True)
     else:
         key = f"article:{article.pk}:{request.get_host()}:{reader_key(request)}"
-        context["parts"] = fragment(key, lambda: _article_parts(request, article, revision))
+        parts = fragment(key, lambda: _article_parts(request, article, revision))
+    # Both are templates' output (escaped there): the button goes into the shared text's slot.
+    main = parts["main"].replace(WATCH_SLOT, watch_button(request, article=article))
+    context["parts"] = {**parts, "main": mark_safe(main)}  # noqa: S308
     return render(request, "wiki/article.html", context)
 
 
@@ -127,6 +132,7 @@ def _article_parts(request, article, revision, *, waiting=False) -> dict:
             else "Related terms"
         ),
         "gate": gate,
+        "watch_slot": WATCH_SLOT,  # each request puts its own button there
     }
     context["cite"] = None if waiting else citation(request, article, revision)
     parts = {"main": render_to_string("wiki/article.html#main", context, request)}

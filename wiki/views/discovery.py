@@ -21,6 +21,7 @@ from ..models import (
 from ..pagecache import public_page
 from ..preferences import filter_articles, hidden_count, prefs_for, save_prefs
 from ..selectors import related_tags, suggest_tags, tags_with_counts
+from .watchlist import watch_button
 
 
 @public_page
@@ -57,6 +58,7 @@ def tag_detail(request, slug):
             "page": page,
             "hidden": hidden,
             "tag_is_hidden": tag.pk in prefs.hidden_tag_ids,
+            "watch_slot": watch_button(request, tag=tag),
             "related": related,
             "kind": kind,
             "kinds": ArticleKind.choices,

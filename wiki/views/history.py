@@ -21,6 +21,7 @@ from ..moderation import ModerationError
 from ..pagecache import public_page
 from ..preferences import gate_for
 from ..rollback import rollback
+from .watchlist import watch_button
 
 HISTORY_PAGE_SIZE = 50
 MAX_REVISION_NUMBER = 2**31 - 1  # PositiveIntegerField's range on every database
@@ -84,6 +85,7 @@ def history(request, article):
             "page_size": HISTORY_PAGE_SIZE,
             "log": log,
             "can_moderate": permissions.can_moderate(request.user),
+            "watch_slot": watch_button(request, article=article),
         },
     )
 
