@@ -4,6 +4,8 @@ from functools import cache
 
 from django.urls import get_script_prefix, reverse
 
+from wiki import guidelines
+
 # The site-wide links of base.html: the same on every page, so reversed once per process
 # (and per script prefix) instead of a dozen times per request.
 SITE_URL_NAMES = (
@@ -24,7 +26,9 @@ SITE_URL_NAMES = (
 
 @cache
 def _site_urls(prefix: str) -> dict[str, str]:
-    return {name.replace("admin:", "admin_"): reverse(name) for name in SITE_URL_NAMES}
+    urls = {name.replace("admin:", "admin_"): reverse(name) for name in SITE_URL_NAMES}
+    urls["guidelines"] = guidelines.url()
+    return urls
 
 
 def site_urls(request):

@@ -62,7 +62,11 @@ def check_name(name: str, *, what, kind: str, exclude: Article | None = None) ->
 
 
 class ArticleForm(forms.Form):
-    kind = forms.ChoiceField(choices=ArticleKind.choices, widget=forms.RadioSelect)
+    # Guideline pages are the wiki's own (the demo and imports make them), not written here.
+    kind = forms.ChoiceField(
+        choices=[(k, label) for k, label in ArticleKind.choices if k != ArticleKind.GUIDE],
+        widget=forms.RadioSelect,
+    )
     # The stored title is checked after cleaning (wiki.names); the raw input may be longer.
     title = forms.CharField(max_length=MAX_LENGTHS["title"])
     summary = forms.CharField(
@@ -121,7 +125,10 @@ class ArticleForm(forms.Form):
         super().__init__(*args, **kwargs)
         if article is not None:
             del self.fields["kind"]
-            hidden = self.GENRE_FIELDS if article.kind == ArticleKind.TERM else self.TERM_FIELDS
+            hidden = {
+                ArticleKind.TERM: self.GENRE_FIELDS,
+                ArticleKind.GENRE: self.TERM_FIELDS,
+            }.get(article.kind, self.TERM_FIELDS + self.GENRE_FIELDS)
             for name in hidden:
                 del self.fields[name]
         self.fields["body"].widget.attrs.update({"rows": 18, "aria-describedby": "body-help"})

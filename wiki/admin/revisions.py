@@ -16,7 +16,7 @@ from django.utils.timesince import timesince
 
 from accounts.models import MODERATORS_GROUP, TrustLevel
 
-from .. import moderation
+from .. import guidelines, moderation
 from ..models import (
     Report,
     Revision,
@@ -115,27 +115,54 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReviewForm(forms.Form):
+class GuidelineChoice(forms.Form):
+    """A decision's reason may name the section of the Guidelines page the edit went against
+    (the page's own headings); the reason sent then starts with it and its address."""
+
+    guideline = forms.ChoiceField(
+        required=False, label="Against the guideline", help_text="Optional: named in the reason."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guideline"].choices = [("", "—"), *guidelines.section_choices()]
+
+    def cited_reason(self) -> str:
+        data = self.cleaned_data
+        return guidelines.reason_citing(data.get("guideline") or "", data.get("reason") or "")
+
+
+class ReviewForm(GuidelineChoice):
     decision = forms.ChoiceField(
         choices=[("accept", "Accept"), ("reject", "Reject")], widget=forms.RadioSelect
     )
     reason = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required to reject: the author receives it.",
+        help_text="Required to reject (or a guideline): the author receives it.",
     )
+    field_order = ["decision", "guideline", "reason"]
 
     def clean(self):
         data = super().clean()
-        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+        given = (data.get("reason") or "").strip() or data.get("guideline")
+        if data.get("decision") == "reject" and not given:
             self.add_error("reason", "Give a reason for rejecting: it is sent to the author.")
         return data
 
 
-class RejectReasonForm(forms.Form):
+class RejectReasonForm(GuidelineChoice):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="Reason (sent to every author)"
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason (sent to every author)",
     )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("reason") or "").strip() and not data.get("guideline"):
+            self.add_error("reason", "Give a reason or a guideline: it is sent to every author.")
+        return data
 
 
 @admin.register(Revision)
@@ -226,14 +253,14 @@ class RevisionAdmin(admin.ModelAdmin):
             try:
                 if form.cleaned_data["decision"] == "accept":
                     done = moderation.accept_chain(
-                        revision, moderator=request.user, reason=form.cleaned_data["reason"]
+                        revision, moderator=request.user, reason=form.cited_reason()
                     )
                     self.message_user(
                         request, f"Accepted {len(done)} revision(s) of “{article.title}”."
                     )
                 else:
                     done = moderation.reject(
-                        revision, moderator=request.user, reason=form.cleaned_data["reason"]
+                        revision, moderator=request.user, reason=form.cited_reason()
                     )
                     self.message_user(
                         request, f"Rejected {len(done)} revision(s) of “{article.title}”."
@@ -294,7 +321,7 @@ class RevisionAdmin(admin.ModelAdmin):
                 if revision.status == RevisionStatus.PENDING:
                     count += len(
                         moderation.reject(
-                            revision, moderator=request.user, reason=form.cleaned_data["reason"]
+                            revision, moderator=request.user, reason=form.cited_reason()
                         )
                     )
             self.message_user(request, f"Rejected {count} revision(s).")

@@ -12,6 +12,7 @@ from .tags import Tag, TagCategory
 class ArticleKind(models.TextChoices):
     TERM = "term", "Term"
     GENRE = "genre", "Genre explainer"
+    GUIDE = "guide", "Guideline"  # the wiki's own rules (wiki/guidelines.py), not a fandom word
 
 
 class Protection(models.TextChoices):

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.groups import ensure_moderators_group
-from wiki import names
+from wiki import moderation, names
 from wiki.demo import loader
 from wiki.editing import TEXT_FIELDS, revision_values, save_edit
 from wiki.models import Article, Revision, RevisionStatus, Tag, TagAlias, normalize_title
@@ -195,6 +195,16 @@ class Command(BaseCommand):
                     )
                 )
         self._spread_in_time(revisions)
+        for spec in articles:  # the Guidelines page: only moderators change it
+            if spec.get("protection") and moderator is not None:
+                article = Article.objects.get(title_key=normalize_title(spec["title"]))
+                if article.protection != spec["protection"]:
+                    moderation.set_protection(
+                        article=article,
+                        level=spec["protection"],
+                        moderator=moderator,
+                        reason="The wiki's own rules: moderators keep them.",
+                    )
         if created:
             Article.objects.filter(title_key=normalize_title(FEATURED)).update(is_featured=True)
         return created
