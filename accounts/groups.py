@@ -29,6 +29,14 @@ MODERATOR_PERMISSIONS = {
         "delete_tagalias",
     ],
     "accounts": ["view_user", "change_user"],
+    "talk": [
+        "view_thread",
+        "change_thread",
+        "view_post",
+        "change_post",
+        "view_postreport",
+        "change_postreport",
+    ],
 }
 
 
@@ -37,7 +45,10 @@ def ensure_moderators_group(apps=global_apps):
     from django.contrib.auth.management import create_permissions
 
     for app_label in MODERATOR_PERMISSIONS:
-        app_config = apps.get_app_config(app_label)
+        try:
+            app_config = apps.get_app_config(app_label)
+        except LookupError:  # an app whose first migration runs later adds its own again
+            continue
         stub = getattr(app_config, "models_module", None) is None
         if stub:  # historical apps in a migration: permissions are normally made after migrate
             app_config.models_module = True

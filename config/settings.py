@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "accounts",
     "wiki",
+    "talk",
 ]
 
 MIDDLEWARE = [
@@ -359,6 +360,8 @@ KOTOBA_AUTOCONFIRM_EDITS = env_int("KOTOBA_AUTOCONFIRM_EDITS", 10, minimum=0)
 KOTOBA_NEW_USER_MAX_LINKS = env_int("KOTOBA_NEW_USER_MAX_LINKS", 3, minimum=0)
 KOTOBA_EDIT_RATE_NEW = env_int("KOTOBA_EDIT_RATE_NEW", 8, minimum=1)  # per minute
 KOTOBA_EDIT_RATE_AUTOCONFIRMED = env_int("KOTOBA_EDIT_RATE_AUTOCONFIRMED", 90, minimum=1)
+KOTOBA_TALK_RATE_NEW = env_int("KOTOBA_TALK_RATE_NEW", 4, minimum=1)  # talk posts per minute
+KOTOBA_TALK_RATE_AUTOCONFIRMED = env_int("KOTOBA_TALK_RATE_AUTOCONFIRMED", 20, minimum=1)
 KOTOBA_REPORT_RATE = env_int("KOTOBA_REPORT_RATE", 10, minimum=1)  # per user per hour
 KOTOBA_PASSWORD_RESET_RATE = env_int("KOTOBA_PASSWORD_RESET_RATE", 10, minimum=1)  # per IP/hour
 # Reset mails to one address per hour, whoever asks (the answer is the same when it is refused).

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("users/<str:username>/", account_views.profile, name="profile"),
+    path("", include("talk.urls")),
     path("", include("wiki.urls")),
 ]
 

@@ -19,6 +19,8 @@ from urllib.parse import quote
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
+from talk import services as talk
+from talk.models import Thread
 from tests.factories import edit, make_article, make_tag, make_user
 from wiki import moderation, watching
 from wiki.models import RevisionStatus
@@ -65,6 +67,9 @@ PUBLIC_URL_NAMES = {
     "revision",
     "diff",
     "what_links_here",
+    "talk",
+    "talk_feed",
+    "talk_thread",
     "revert",
     "report",
     "profile",
@@ -91,6 +96,7 @@ EXCLUDED_URL_NAMES = {
     "markdown_preview": "POST only; renders the text the caller sends",
     "rollback": "POST only, moderators only",
     "watch_article": "POST only; adds or removes a watch, shows no text",
+    "talk_report": "POST only; files a report, shows no text",
     "watch_tag": "POST only; adds or removes a watch, shows no text",
     "watch_settings": "POST only; an account setting",
     "resend_confirmation": "POST only; account mail, no article text",
@@ -152,6 +158,8 @@ def public_urls(article, tags, *, search_terms=()):
         url("history", slug),
         url("article_history_feed", slug),
         url("what_links_here", slug),
+        url("talk", slug),
+        url("talk_feed", slug),
         url("report", slug),
         url("compare", slug, query=f"?a={numbers[0]}&b={numbers[-1]}"),
         url("signup"),
@@ -171,6 +179,8 @@ def public_urls(article, tags, *, search_terms=()):
         urls += [url("diff", slug, a, b), url("diff", slug, a, b, query="?view=side")]
     for tag in tags:
         urls += [url("tag", tag.slug), url("tag_feed", tag.slug)]
+    for thread in Thread.objects.filter(article=article):  # every one: 404 where not visible
+        urls.append(url("talk_thread", slug, thread.pk))
     for username in authors:
         urls += [url("profile", username), url("recent", query=f"?user={quote(username)}")]
     for term in search_terms:
@@ -256,6 +266,17 @@ def world(db, moderator, autoconfirmed, newbie, django_capture_on_commit_callbac
             aliases=f"{NEVER_MARKER} alias",
             tags=[topic.pk],
         )
+        # Talk: a visible thread with a waiting reply, and a thread that waits whole.
+        sources = talk.start_thread(
+            author=autoconfirmed, article=article, subject="Sources", body="Published talk words."
+        ).thread
+        talk.reply(author=pending_author, thread=sources, body=f"{PENDING_MARKER} body in talk")
+        talk.start_thread(
+            author=pending_author,
+            article=article,
+            subject=f"{PENDING_MARKER} title of a thread",
+            body=f"{NEVER_MARKER} body of a thread",
+        )
     article.refresh_from_db()
     rejected.refresh_from_db()
     assert pending.status == RevisionStatus.PENDING
@@ -302,6 +323,8 @@ def _assert_published_text_is_there(client, world):
     assert "<td><a href=" in history
     search = client.get(reverse("search"), {"q": "improved", "fulltext": "1"}).content.decode()
     assert PUBLISHED_TITLE in search
+    talk_page = client.get(reverse("talk", args=[article.slug])).content.decode()
+    assert ">Sources</a>" in talk_page
     suggest = client.get(reverse("search_suggest"), {"q": "Publis"}).json()
     assert [r["title"] for r in suggest["results"]] == [PUBLISHED_TITLE]
 
@@ -325,8 +348,11 @@ def test_a_watcher_is_told_and_shown_visible_changes_only(client, world):
     client.force_login(watcher)
     statuses = _fetch_and_check(client, _urls(world))
     assert list(statuses.values()).count(200) >= 30
-    told = [notice.message for notice in watcher.notices.all()]
-    assert told == [f"“{PUBLISHED_TITLE}” was changed by {world['article'].created_by}."]
+    told = [notice.message for notice in watcher.notices.order_by("created_at", "pk")]
+    assert told == [
+        f"“{PUBLISHED_TITLE}” was changed by {world['article'].created_by}.",
+        f"{world['article'].created_by} wrote in “Sources” (talk: {PUBLISHED_TITLE}).",
+    ]
     watchlist = client.get(reverse("watchlist")).content.decode()
     changes = watchlist.split('<ul class="recent-list">')[1].split("</ul>")[0]
     assert changes.count(f">{PUBLISHED_TITLE}</a>") == 2  # created, then improved

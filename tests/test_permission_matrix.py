@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
+from talk import services as talk
+from talk.models import Post
 from tests.factories import edit, make_article, make_tag, make_user
 from wiki import moderation, rollback
 from wiki.editing import head_revision, revision_values, save_edit
@@ -55,6 +57,8 @@ report         LOGIN        DONE         DONE         DONE           DONE       
 block          ADMIN_LOGIN  ADMIN_LOGIN  ADMIN_LOGIN  ADMIN_LOGIN    DONE       ADMIN_LOGIN
 protect        ADMIN_LOGIN  ADMIN_LOGIN  ADMIN_LOGIN  ADMIN_LOGIN    DONE       ADMIN_LOGIN
 watch          LOGIN        DONE         DONE         DONE           DONE       DONE
+talk_post      LOGIN        REFUSED      PENDING      ACCEPTED       ACCEPTED   REFUSED
+talk_reply     LOGIN        REFUSED      PENDING      ACCEPTED       ACCEPTED   REFUSED
 watch_tag      LOGIN        DONE         DONE         DONE           DONE       DONE
 watchlist      LOGIN        DONE         DONE         DONE           DONE       DONE
 """
@@ -265,6 +269,33 @@ def act_report(client, user, world):
     assert response.status_code == 302
     assert made
     return "DONE"
+
+
+def _talk_outcome(response, post):
+    if _is_login_redirect(response, reverse("login")):
+        assert post is None
+        return "LOGIN"
+    if response.status_code == 400:
+        assert post is None
+        return "REFUSED"
+    assert response.status_code == 302 and post is not None
+    return "PENDING" if post.status == RevisionStatus.PENDING else "ACCEPTED"
+
+
+def act_talk_post(client, user, world):
+    article = world["plain"]
+    response = client.post(reverse("talk", args=[article.slug]), {"subject": "S", "body": "Hi."})
+    return _talk_outcome(response, Post.objects.filter(thread__article=article).first())
+
+
+def act_talk_reply(client, user, world):
+    article = world["plain"]
+    opening = talk.start_thread(
+        author=make_user("talker", trust="autoconfirmed"), article=article, subject="S", body="A."
+    )
+    url = reverse("talk_thread", args=[article.slug, opening.thread_id])
+    response = client.post(url, {"body": "Reply."})
+    return _talk_outcome(response, opening.thread.posts.exclude(pk=opening.pk).first())
 
 
 def _watch_outcome(response, watched: bool):
