@@ -5,7 +5,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from wiki.models import Article, Revision, RevisionStatus, Tag
+from talk.models import Post, Thread
+from wiki.models import Article, Revision, RevisionStatus, Tag, Watch
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,22 @@ def test_load_demo_says_what_the_wiki_now_holds_and_a_second_run_adds_nothing(se
     assert published > 10
     assert first == (
         f"Demo content: {published} published articles, {Tag.objects.count()} tags; "
-        f"{waiting.exclude(number=1).count()} edit and {waiting.filter(number=1).count()} "
-        "new article waiting for review."
+        f"{waiting.exclude(number=1).count()} edit, {waiting.filter(number=1).count()} "
+        "new article and 1 talk post waiting for review."
     )
     assert second.startswith(f"Demo content is loaded already: {published} published articles")
     assert (Article.objects.count(), Revision.objects.count()) == (articles, revisions)
+
+
+def test_the_demo_has_talk_threads_watchlists_and_protected_guidelines(settings):
+    settings.DEBUG = True
+    load_demo()
+
+    threads = Thread.objects.filter(is_visible=True).select_related("article")
+    assert {t.article.title for t in threads} == {"NTR", "Moe"}
+    assert (
+        Post.objects.filter(status=RevisionStatus.PENDING, author__username="newbie").count() == 1
+    )
+    assert Watch.objects.filter(user__username="editor", tag__name="Character archetypes").exists()
+    guidelines = Article.objects.get(slug="guidelines")
+    assert guidelines.kind == "guide" and guidelines.protection == "moderators"

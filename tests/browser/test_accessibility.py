@@ -22,6 +22,8 @@ READER_PAGES = {
     "diff-side-by-side": "/wiki/tsundere/diff/1/3/?view=side",
     "old-revision": "/wiki/tsundere/revisions/1/",
     "what-links-here": "/wiki/tsundere/links/",
+    "talk": "/wiki/ntr/talk/",
+    "guidelines": "/wiki/guidelines/",
     "missing-article": "/wiki/kuudere-two/",
     "search": "/search/?q=moe&fulltext=1",
     "search-did-you-mean": "/search/?q=tsundre&fulltext=1",
@@ -42,6 +44,7 @@ EDITOR_PAGES = {
     "create-genre": "/wiki/new/?kind=genre",
     "report": "/wiki/tsundere/report/",
     "notices": "/accounts/notices/",
+    "watchlist": "/watchlist/",
     "account-settings": "/accounts/settings/",
     "revert": "/wiki/tsundere/revert/1/",
 }
@@ -68,16 +71,29 @@ def _walk(page, base_url: str, pages: dict[str, str], scheme: str) -> dict[str, 
     return found
 
 
+@pytest.fixture
+def talk_threads(demo, django_db_blocker):
+    """The demo's talk threads by article: their addresses depend on the database's ids."""
+    from talk.models import Thread
+
+    with django_db_blocker.unblock():
+        return {t.article.slug: t.get_absolute_url() for t in Thread.objects.all()}
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_reader_pages_have_no_serious_accessibility_violations(demo, browse, watch, scheme):
+def test_reader_pages_have_no_serious_accessibility_violations(
+    demo, browse, watch, talk_threads, scheme
+):
     watch.expected_statuses.add(404)
-    assert _walk(browse, demo.url, READER_PAGES, scheme) == {}
+    pages = {**READER_PAGES, "talk-thread": talk_threads["ntr"]}
+    assert _walk(browse, demo.url, pages, scheme) == {}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_editor_pages_have_no_serious_accessibility_violations(demo, browse, scheme):
+def test_editor_pages_have_no_serious_accessibility_violations(demo, browse, talk_threads, scheme):
     sign_in(browse, demo.url, "editor")
-    assert _walk(browse, demo.url, EDITOR_PAGES, scheme) == {}
+    pages = {**EDITOR_PAGES, "talk-thread-signed-in": talk_threads["moe"]}
+    assert _walk(browse, demo.url, pages, scheme) == {}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

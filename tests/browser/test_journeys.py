@@ -328,3 +328,43 @@ def test_editor_edits_one_section_from_its_heading(demo, browse):
     expect(page.locator(".prose")).to_contain_text("From two mimetic words")
     expect(page.locator(".prose h2", has_text="Characteristics")).to_be_visible()
     screenshot(page, "section-edit-saved")
+
+
+def test_new_users_talk_post_is_held_then_accepted_and_the_thread_starter_is_told(
+    demo, browse, new_watched_page
+):
+    starter = browse  # "editor" started the NTR thread
+    sign_in(starter, demo.url, "editor")
+    starter.goto(demo.url + "/")
+    before = int(starter.locator(".notices-link .unread-count").text_content() or 0)
+
+    newbie = new_watched_page()
+    sign_in(newbie, demo.url, "newbie")
+    newbie.goto(demo.url + "/wiki/ntr/")
+    newbie.get_by_role("link", name="Talk", exact=True).click()
+    newbie.get_by_role("link", name="Should the article also cover the real-life meaning?").click()
+    newbie.get_by_label("Your message").fill("Here is a magazine piece on the slang use.")
+    newbie.get_by_role("button", name="Post the reply").click()
+    expect(newbie.locator(".messages")).to_contain_text("waits for a moderator's review")
+    expect(newbie.locator(".talk-post.is-pending").last).to_contain_text("magazine piece")
+    screenshot(newbie, "talk-post-held")
+
+    moderator = new_watched_page()
+    moderator.goto(demo.url + "/admin/")
+    moderator.fill("#id_username", "moderator")
+    moderator.fill("#id_password", DEMO_PASSWORD)
+    moderator.locator("input[type=submit]").click()
+    moderator.get_by_role("link", name=re.compile("pending talk post")).click()
+    row = moderator.locator("#result_list tr", has_text="magazine piece")
+    row.locator("input[type=checkbox]").check()
+    moderator.locator("select[name=action]").select_option("accept_selected")
+    moderator.get_by_role("button", name="Run").click()
+    expect(moderator.locator(".messagelist")).to_contain_text("Accepted 1 post")
+
+    starter.reload()
+    expect(starter.locator(".notices-link .unread-count")).to_have_text(str(before + 1))
+    starter.locator(".notices-link").click()
+    expect(starter.locator("main")).to_contain_text("newbie wrote in “Should the article")
+    notice = starter.locator("main li", has_text="newbie wrote in").first
+    notice.get_by_role("link", name="View").click()
+    expect(starter.locator(".talk-post:target")).to_contain_text("magazine piece")

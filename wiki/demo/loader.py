@@ -24,5 +24,10 @@ def tags() -> list[dict]:
     return tomllib.loads((CONTENT / "tags.toml").read_text(encoding="utf-8"))["tag"]
 
 
+def talk() -> dict:
+    """Talk threads (each with its posts) and the demo users' watchlists."""
+    return tomllib.loads((CONTENT / "talk.toml").read_text(encoding="utf-8"))
+
+
 def history() -> dict:
     return tomllib.loads((CONTENT / "history.toml").read_text(encoding="utf-8"))

@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.groups import ensure_moderators_group
-from wiki import moderation, names
+from talk import services as talk
+from talk.models import Post
+from wiki import moderation, names, watching
 from wiki.demo import loader
 from wiki.editing import TEXT_FIELDS, revision_values, save_edit
 from wiki.models import Article, Revision, RevisionStatus, Tag, TagAlias, normalize_title
@@ -45,6 +47,8 @@ class Command(BaseCommand):
             users = self._users()
             self._tags(tags)
             created = self._articles(articles, history, users)
+            if created:
+                self._talk(loader.talk(), users)
         self.stdout.write(self._summary(created))
         if users:
             password = secrets.token_urlsafe(9)
@@ -71,7 +75,11 @@ class Command(BaseCommand):
             held.append(f"{edits} edit{'s' if edits != 1 else ''}")
         if new_articles:
             held.append(f"{new_articles} new article{'s' if new_articles != 1 else ''}")
-        queue = f"; {' and '.join(held)} waiting for review" if held else ""
+        posts = Post.objects.filter(status=RevisionStatus.PENDING).count()
+        if posts:
+            held.append(f"{posts} talk post{'s' if posts != 1 else ''}")
+        listed = ", ".join(held[:-1]) + " and " + held[-1] if len(held) > 1 else "".join(held)
+        queue = f"; {listed} waiting for review" if held else ""
         tags = Tag.objects.count()
         if not created:
             return f"Demo content is loaded already: {published} published articles{queue}."
@@ -208,6 +216,30 @@ class Command(BaseCommand):
         if created:
             Article.objects.filter(title_key=normalize_title(FEATURED)).update(is_featured=True)
         return created
+
+    def _talk(self, spec, users):
+        """Threads on the talk pages (through the same services as the site: a new user's
+        posts wait for review), and the demo users' watchlists."""
+        for name, watched in spec.get("watch", {}).items():
+            user = users.get(name)
+            for title in watched.get("articles", []):
+                article = Article.objects.get(title_key=normalize_title(title))
+                watching.watch(user, article=article)
+            for tag_name in watched.get("tags", []):
+                watching.watch(user, tag=Tag.objects.get(name=tag_name))
+        for thread in spec.get("thread", []):
+            article = Article.objects.get(title_key=normalize_title(thread["article"]))
+            first, *replies = thread["post"]
+            opening = talk.start_thread(
+                author=users[first["user"]],
+                article=article,
+                subject=thread["subject"],
+                body=first["body"].strip(),
+            )
+            for post in replies:
+                talk.reply(
+                    author=users[post["user"]], thread=opening.thread, body=post["body"].strip()
+                )
 
     def _revision_values(self, revision):
         values = revision_values(revision)
