@@ -97,3 +97,9 @@ class WatchingForm(forms.ModelForm):
     class Meta:
         model = get_user_model()
         fields = ["watch_own_edits"]
+
+
+class MailSettingsForm(forms.ModelForm):
+    class Meta:
+        model = get_user_model()
+        fields = ["mail_decisions", "mail_mentions", "mail_talk", "mail_watched"]

@@ -42,9 +42,13 @@ class TextMessage(EmailMessage):
         return msg
 
 
-def send_after_commit(*, subject: str, body: str, to: list[str]) -> None:
+def send_after_commit(
+    *, subject: str, body: str, to: list[str], headers: dict[str, str] | None = None
+) -> None:
     """Send a message once the current transaction commits (at once outside a transaction)."""
     message = {"subject": " ".join(subject.split()), "body": body, "to": list(to)}
+    if headers:
+        message["headers"] = dict(headers)
     transaction.on_commit(partial(_enqueue, message), robust=True)
 
 
@@ -56,21 +60,26 @@ def _enqueue(message: dict) -> None:
 
 
 @task
-def send_message(*, subject: str, body: str, to: list[str], attempt: int = 1) -> None:
+def send_message(
+    *, subject: str, body: str, to: list[str], headers: dict | None = None, attempt: int = 1
+) -> None:
     try:
-        TextMessage(subject, body, None, to).send()
+        TextMessage(subject, body, None, to, headers=headers or {}).send()
     except Exception as exc:
-        _retry_or_give_up(subject=subject, body=body, to=to, attempt=attempt, error=exc)
+        _retry_or_give_up(
+            subject=subject, body=body, to=to, headers=headers, attempt=attempt, error=exc
+        )
         raise  # the attempt is recorded as failed, with its traceback
 
 
-def _retry_or_give_up(*, subject, body, to, attempt: int, error: Exception) -> None:
+def _retry_or_give_up(*, subject, body, to, headers, attempt: int, error: Exception) -> None:
     if attempt < MAX_ATTEMPTS and send_message.get_backend().supports_defer:
         delay = RETRY_DELAYS[attempt - 1]
         try:
-            send_message.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
-                subject=subject, body=body, to=to, attempt=attempt + 1
-            )
+            again = {"subject": subject, "body": body, "to": to, "attempt": attempt + 1}
+            if headers:
+                again["headers"] = headers
+            send_message.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(**again)
         except Exception:
             logger.exception("Mail %r to %s failed and could not be queued again", subject, to)
             return

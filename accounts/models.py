@@ -26,6 +26,21 @@ class KotobaUserManager(UserManager):
         return super().create_superuser(username, email, password, **extra_fields)
 
 
+class MailWhen(models.TextChoices):
+    OFF = "off", "Never (notices only)"
+    NOW = "now", "At once"
+    DAILY = "daily", "In a daily digest"
+
+
+class NoticeKind(models.TextChoices):
+    """What a notice is about; each kind has its user's mail setting (`User.mail_<kind>`)."""
+
+    DECISIONS = "decisions", "Decisions on my edits and posts"
+    MENTIONS = "mentions", "Someone mentions me"
+    TALK = "talk", "Replies in threads I take part in or watch"
+    WATCHED = "watched", "Changes to what I watch"
+
+
 class User(AbstractUser):
     email = models.EmailField("email address")
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -38,6 +53,23 @@ class User(AbstractUser):
     # Notices not seen yet, kept on the row every signed-in request loads anyway, so the
     # header's count costs no query (accounts/notices.py keeps it in step).
     unread_notice_count = models.PositiveIntegerField(default=0, editable=False)
+    # How each kind of notice also reaches the user by mail (accounts/notices.py).
+    mail_decisions = models.CharField(
+        "decisions on my edits and posts", max_length=5, choices=MailWhen.choices, default="now"
+    )
+    mail_mentions = models.CharField(
+        "someone mentions me", max_length=5, choices=MailWhen.choices, default="now"
+    )
+    mail_talk = models.CharField(
+        "replies in threads I take part in or watch",
+        max_length=5,
+        choices=MailWhen.choices,
+        default="daily",
+    )
+    mail_watched = models.CharField(
+        "changes to what I watch", max_length=5, choices=MailWhen.choices, default="daily"
+    )
+    last_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
     watch_own_edits = models.BooleanField(
         "watch the articles I edit",
         default=True,
@@ -114,6 +146,7 @@ class Notice(models.Model):
     )
     message = models.TextField()
     url = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=10, choices=NoticeKind.choices, default="decisions")
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("confirm-resend/", views.resend_confirmation, name="resend_confirmation"),
     path("settings/", views.account_settings, name="account_settings"),
     path("settings/watching/", views.watch_settings, name="watch_settings"),
+    path("settings/mail/", views.mail_settings, name="mail_settings"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("notices/", views.notices, name="notices"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

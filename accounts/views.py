@@ -11,13 +11,21 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from wiki.models import Revision
 
 from . import confirmation
-from .forms import EmailChangeForm, PasswordResetForm, SignupForm, WatchingForm
-from .notices import mark_all_read
+from .forms import (
+    EmailChangeForm,
+    MailSettingsForm,
+    PasswordResetForm,
+    SignupForm,
+    WatchingForm,
+)
+from .models import NoticeKind
+from .notices import mark_all_read, read_unsubscribe_token, stop_mail
 from .ratelimit import client_ip, hit
 
 User = get_user_model()
@@ -164,8 +172,24 @@ def account_settings(request):
     return render(
         request,
         "accounts/settings.html",
-        {"form": form, "watching_form": WatchingForm(instance=user)},
+        {
+            "form": form,
+            "watching_form": WatchingForm(instance=user),
+            "mail_form": MailSettingsForm(instance=user),
+        },
     )
+
+
+@login_required
+@require_POST
+def mail_settings(request):
+    form = MailSettingsForm(request.POST, instance=request.user)
+    if form.is_valid():
+        form.save()
+        messages.success(request, "Mail settings saved.")
+    else:
+        messages.error(request, "Choose one of the offered settings for each kind of mail.")
+    return redirect("account_settings")
 
 
 @login_required
@@ -220,3 +244,20 @@ def notices(request):
         return redirect("notices")
     page = Paginator(request.user.notices.all(), 50).get_page(request.GET.get("page"))
     return render(request, "accounts/notices.html", {"page": page})
+
+
+# A mail program's one-click unsubscribe (RFC 8058) POSTs without a CSRF token: the signed
+# token in the address is the proof. A GET only shows the button, so link scanners change
+# nothing.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    found = read_unsubscribe_token(token)
+    if found is None:
+        return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=400)
+    user, kind = found
+    label = NoticeKind(kind).label.lower()
+    if request.method == "POST":
+        stop_mail(user, kind)
+        return render(request, "accounts/unsubscribe.html", {"done": True, "label": label})
+    return render(request, "accounts/unsubscribe.html", {"label": label, "account": user})

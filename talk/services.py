@@ -16,7 +16,8 @@ from django.db.models.functions import Lower
 from django.tasks import task
 from django.utils import timezone
 
-from accounts.notices import post_notice
+from accounts.models import NoticeKind
+from accounts.notices import tell
 from accounts.ratelimit import hit
 from wiki import permissions, spam
 from wiki.errors import EditRefused
@@ -195,8 +196,8 @@ def tell_about_post(*, post_id: int) -> None:
     )
     if post is None or not post.thread.is_visible:
         return
-    for user, message in notices_for(post):
-        post_notice(user, message, post.get_absolute_url())
+    for user, message, kind in notices_for(post):
+        tell(user, message, post.get_absolute_url(), kind=kind)
 
 
 def notices_for(post: Post):
@@ -209,13 +210,21 @@ def notices_for(post: Post):
     names = [name.casefold() for name in mentioned(post.body)]
     for user in users.annotate(key=Lower("username")).filter(key__in=names).exclude(pk__in=told):
         told.add(user.pk)
-        yield user, f"{by} mentioned you in “{thread.subject}” (talk: {article.title})."
+        yield (
+            user,
+            f"{by} mentioned you in “{thread.subject}” (talk: {article.title}).",
+            NoticeKind.MENTIONS,
+        )
     participants = thread.posts.filter(status=RevisionStatus.ACCEPTED).values("author")
     watchers = Watch.objects.filter(article=article).values("user")
     for user in users.filter(pk__in=participants).union(users.filter(pk__in=watchers)):
         if user.pk not in told:
             told.add(user.pk)
-            yield user, f"{by} wrote in “{thread.subject}” (talk: {article.title})."
+            yield (
+                user,
+                f"{by} wrote in “{thread.subject}” (talk: {article.title}).",
+                NoticeKind.TALK,
+            )
 
 
 def mentioned(text: str) -> list[str]:

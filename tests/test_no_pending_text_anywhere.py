@@ -97,6 +97,8 @@ EXCLUDED_URL_NAMES = {
     "rollback": "POST only, moderators only",
     "watch_article": "POST only; adds or removes a watch, shows no text",
     "talk_report": "POST only; files a report, shows no text",
+    "mail_settings": "POST only; an account setting",
+    "unsubscribe": "needs a signed token; an account's mail setting, no article text",
     "watch_tag": "POST only; adds or removes a watch, shows no text",
     "watch_settings": "POST only; an account setting",
     "resend_confirmation": "POST only; account mail, no article text",

@@ -256,7 +256,7 @@ def test_a_new_articles_author_is_told_it_is_published(
 
 
 def test_a_long_subject_is_cut_at_a_word():
-    from wiki.moderation import SUBJECT_MAX, mail_subject
+    from accounts.notices import SUBJECT_MAX, mail_subject
 
     title = "An extraordinarily long article title about character archetypes in fiction"
     subject = mail_subject(f"Your edit to “{title}” (revision 12) was accepted.")

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.mail import send_after_commit
-from accounts.notices import post_notice
+from accounts.models import NoticeKind
+from accounts.notices import tell
 from accounts.ratelimit import hit
 
 from . import permissions
@@ -31,31 +31,9 @@ class ModerationError(Exception):
         self.message = message
 
 
-SUBJECT_MAX = 78  # characters, "Kotoba: " included: one line in a mail client's list
-
-
 def notify(user, message: str, url: str = "") -> None:
-    """A notice on the user's profile, and an email once the decision is committed (a decision
-    that rolls back mails nobody; a mail outage cannot undo one). The mail's link is absolute
-    (settings.KOTOBA_SITE_URL), its subject the message cut at a word."""
-    if user is None:
-        return
-    post_notice(user, message, url)
-    if user.email:
-        link = settings.KOTOBA_SITE_URL + url if url.startswith("/") else url
-        body = f"{message}\n\n{link}".strip()
-        send_after_commit(subject=mail_subject(message), body=body, to=[user.email])
-
-
-def mail_subject(message: str) -> str:
-    """ "Kotoba: " and the message, cut at the last whole word that fits, with an ellipsis."""
-    subject = "Kotoba: " + " ".join(message.split())
-    if len(subject) <= SUBJECT_MAX:
-        return subject
-    cut = subject[: SUBJECT_MAX - 1]
-    if " " in cut[len("Kotoba: ") :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.—-") + "…"
+    """Tell the people concerned of a decision (a notice, and a mail as they chose)."""
+    tell(user, message, url, kind=NoticeKind.DECISIONS)
 
 
 def _numbers(revisions) -> str:

@@ -15,7 +15,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.tasks import task
 from django.urls import reverse
 
-from accounts.notices import post_notice
+from accounts.models import NoticeKind
+from accounts.notices import tell
 
 from .models import Article, Revision, RevisionStatus, Tag, Watch
 
@@ -116,7 +117,7 @@ def tell_watchers(*, revision_id: int, previous: int | None) -> None:
     if article.published_revision_id != revision.pk or article.is_deleted:
         return  # something newer is visible already (and tells its own watchers)
     for user, message, url in notices_for(revision, previous=previous):
-        post_notice(user, message, url)
+        tell(user, message, url, kind=NoticeKind.WATCHED)
 
 
 def notices_for(revision: Revision, *, previous: int | None):

@@ -311,7 +311,7 @@ def test_tag_picker_suggests_existing_tags_as_chips_and_keeps_what_was_typed(dem
     expect(tags).not_to_contain_text("Visual novel")
 
 
-def test_editor_edits_one_section_from_its_heading(demo, browse):
+def test_editor_edits_one_section_from_its_heading(demo, browse, new_watched_page):
     page = browse
     sign_in(page, demo.url, "editor")
     page.goto(demo.url + "/wiki/tsundere/")
@@ -323,9 +323,23 @@ def test_editor_edits_one_section_from_its_heading(demo, browse):
     editor.fill("## Etymology\n\nFrom two mimetic words, *tsun-tsun* and *dere-dere*.")
     expect(page.locator(".markdownx-preview")).to_contain_text("mimetic words")
     expect(page.locator("#id_edit_summary")).to_have_value("§ Etymology")
+
+    # Meanwhile a moderator changes another section of the whole article and saves.
+    other = new_watched_page()
+    sign_in(other, demo.url, "moderator")
+    other.goto(demo.url + "/wiki/tsundere/edit/")
+    whole = other.locator("textarea.markdownx-editor")
+    text = whole.input_value()
+    assert "## In fandom" in text
+    whole.fill(text.replace("## In fandom\n", "## In fandom\n\nA line added meanwhile.\n", 1))
+    other.get_by_role("button", name="Save changes").click()
+    expect(other.locator(".messages")).to_contain_text("Saved")
+
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(re.compile(r"/wiki/tsundere/#etymology$"))
+    expect(page.locator(".messages")).to_contain_text("merged")
     expect(page.locator(".prose")).to_contain_text("From two mimetic words")
+    expect(page.locator(".prose")).to_contain_text("A line added meanwhile.")
     expect(page.locator(".prose h2", has_text="Characteristics")).to_be_visible()
     screenshot(page, "section-edit-saved")
 
