@@ -6,21 +6,35 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from wiki.admin.revisions import GuidelineChoice
 from wiki.models import RevisionStatus
 
 from . import services
 from .models import Post, PostReport, Thread
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
+class ReasonForm(GuidelineChoice):
+    """A reason, which may name the guideline broken (as when declining an edit)."""
+
+    # With a guideline's name and address in front, it still fits the 1,000 characters
+    # kept for a hidden post's or a lock's reason.
+    reason = forms.CharField(
+        required=False, max_length=600, widget=forms.Textarea(attrs={"rows": 3}), label="Reason"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("reason") or "").strip() and not data.get("guideline"):
+            self.add_error("reason", "Give a reason or a guideline.")
+        return data
 
 
 def _with_reason(modeladmin, request, queryset, action, verb, apply):
     """An action that asks for one reason first (an intermediate page), then applies it."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
-        count = sum(1 for item in queryset if apply(item, form.cleaned_data["reason"]))
+        reason = form.cited_reason()
+        count = sum(1 for item in queryset if apply(item, reason))
         modeladmin.message_user(request, f"{verb} {count}.")
         return None
     context = {

@@ -28,7 +28,7 @@ class Thread(models.Model):
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
     is_visible = models.BooleanField(default=False, editable=False)  # its opening post is
     is_locked = models.BooleanField(default=False)
-    locked_reason = models.CharField(max_length=300, blank=True)
+    locked_reason = models.CharField(max_length=1000, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["article", "-last_activity_at"])]
@@ -58,7 +58,7 @@ class Post(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_reason = models.TextField(blank=True)
     is_hidden = models.BooleanField(default=False)
-    hidden_reason = models.CharField(max_length=300, blank=True)
+    hidden_reason = models.CharField(max_length=1000, blank=True)
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -105,39 +105,31 @@ def _shown(post: Post) -> None:
 
 
 def accept(post: Post, *, moderator) -> None:
-    permissions_check(moderator)
-    with transaction.atomic():
-        post = Post.objects.select_related("thread__article").select_for_update().get(pk=post.pk)
-        if not post.is_pending:
-            return
-        post.status = RevisionStatus.ACCEPTED
-        post.reviewed_by, post.reviewed_at = moderator, timezone.now()
-        post.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-        _shown(post)
-        notify(
-            post.author,
-            f"Your post in “{post.thread.subject}” on the talk page of "
-            f"“{post.thread.article.title}” was accepted.",
-            post.get_absolute_url(),
-        )
+    _decide(post, moderator, RevisionStatus.ACCEPTED, "")
 
 
 def reject(post: Post, *, moderator, reason: str) -> None:
+    _decide(post, moderator, RevisionStatus.REJECTED, reason)
+
+
+def _decide(post: Post, moderator, status: str, reason: str) -> None:
+    """Accept or reject a waiting post (one already decided is left as it is); its author is
+    told, with the reason."""
     permissions_check(moderator)
     with transaction.atomic():
         post = Post.objects.select_related("thread__article").select_for_update().get(pk=post.pk)
         if not post.is_pending:
             return
-        post.status = RevisionStatus.REJECTED
+        post.status, post.review_reason = status, reason
         post.reviewed_by, post.reviewed_at = moderator, timezone.now()
-        post.review_reason = reason
         post.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
-        notify(
-            post.author,
-            f"Your post in “{post.thread.subject}” on the talk page of "
-            f"“{post.thread.article.title}” was declined. Reason: {reason}",
-            post.thread.article.get_absolute_url(),
-        )
+        where = f"“{post.thread.subject}” on the talk page of “{post.thread.article.title}”"
+        if status == RevisionStatus.ACCEPTED:
+            _shown(post)
+            notify(post.author, f"Your post in {where} was accepted.", post.get_absolute_url())
+        else:
+            message = f"Your post in {where} was declined. Reason: {reason}"
+            notify(post.author, message, post.thread.article.get_absolute_url())
 
 
 def hide(post: Post, *, moderator, reason: str) -> None:

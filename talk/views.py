@@ -31,7 +31,21 @@ def _page_context(request, article, **extra) -> dict:
     }
 
 
-def _saved(request, post) -> None:
+def _submit(request, form, write):
+    """For a POST: (the redirect to the new post, 302) once `write(cleaned_data)` made it;
+    (None, 400 or 429) when the form comes back with what was typed and why; (a sign-in
+    redirect) for a reader. For a GET: (None, 200)."""
+    if request.method != "POST":
+        return None, 200
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path()), 302
+    if not form.is_valid():
+        return None, 400
+    try:
+        post = write(form.cleaned_data)
+    except EditRefused as exc:
+        form.add_error("body" if exc.field == "body" else None, exc.message)
+        return None, 429 if exc.code == "rate_limited" else 400
     if post.is_pending:
         messages.info(
             request,
@@ -39,28 +53,20 @@ def _saved(request, post) -> None:
         )
     else:
         messages.success(request, "Posted.")
+    return redirect(post.get_absolute_url()), 302
 
 
 @require_http_methods(["GET", "POST"])
 @with_article()
 def talk(request, article):
     form = ThreadForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        status = 400
-        if form.is_valid():
-            try:
-                post = services.start_thread(
-                    author=request.user, article=article, **form.cleaned_data
-                )
-            except EditRefused as exc:
-                form.add_error("body" if exc.field == "body" else None, exc.message)
-                status = 429 if exc.code == "rate_limited" else 400
-            else:
-                _saved(request, post)
-                return redirect(post.get_absolute_url())
+    done, status = _submit(
+        request,
+        form,
+        lambda data: services.start_thread(author=request.user, article=article, **data),
+    )
+    if done is not None:
+        return done
     threads = selectors.threads_for(article, request.user)
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     context = _page_context(request, article, page=page, form=form)
@@ -82,22 +88,13 @@ def thread(request, article, pk):
             lines = "\n".join(f"> {line}" for line in post.body.strip().splitlines())
             initial["body"] = f"{lines}\n> — @{by}\n\n"
     form = PostForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        status = 400
-        if form.is_valid():
-            try:
-                post = services.reply(
-                    author=request.user, thread=found, body=form.cleaned_data["body"]
-                )
-            except EditRefused as exc:
-                form.add_error("body" if exc.field == "body" else None, exc.message)
-                status = 429 if exc.code == "rate_limited" else 400
-            else:
-                _saved(request, post)
-                return redirect(post.get_absolute_url())
+    done, status = _submit(
+        request,
+        form,
+        lambda data: services.reply(author=request.user, thread=found, body=data["body"]),
+    )
+    if done is not None:
+        return done
     posts = selectors.posts_for(found, request.user)
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     context = _page_context(request, article, thread=found, page=page, form=form)

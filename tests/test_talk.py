@@ -327,3 +327,25 @@ def test_the_talk_page_and_a_thread_cost_the_same_for_few_and_many(client, moe, 
     many = (_queries(client, talk_url(moe)), _queries(client, thread_url(first.thread)))
 
     assert few == many
+
+
+def test_a_post_can_be_declined_or_hidden_for_a_named_guideline(client, moe, newbie, moderator):
+    make_article("Guidelines", author=moderator, kind="guide", body="## No promotion\n\nNo ads.")
+    post = talk.start_thread(author=newbie, article=moe, subject="Ad", body="Buy it.")
+    client.force_login(moderator)
+
+    client.post(
+        reverse("admin:talk_post_changelist"),
+        {
+            "action": "reject_selected",
+            "_selected_action": [post.pk],
+            "apply": "1",
+            "guideline": "no-promotion",
+            "reason": "",
+        },
+    )
+
+    post.refresh_from_db()
+    assert post.review_reason == (
+        "Against the guideline “No promotion” (/wiki/guidelines/#no-promotion)."
+    )
