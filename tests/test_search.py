@@ -291,7 +291,9 @@ def test_a_typo_in_a_title_finds_the_article_and_says_did_you_mean(client, moder
     assert [e.article.title for e in response.context["results"].articles] == ["Netorare"]
     assert response.context["results"].suggestion == "Netorare"
     assert 'Did you mean <a href="/search/?q=Netorare">Netorare</a>?' in html
-    assert "1 result for" in html
+    assert (
+        "Nothing matches <strong>netorere</strong> exactly; 1 article has a similar name." in html
+    )
     assert "A &lt;b&gt;genre&lt;/b&gt;." in html
 
 
