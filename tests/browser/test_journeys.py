@@ -361,6 +361,7 @@ def test_new_users_talk_post_is_held_then_accepted_and_the_thread_starter_is_tol
     newbie.get_by_role("button", name="Post the reply").click()
     expect(newbie.locator(".messages")).to_contain_text("waits for a moderator's review")
     expect(newbie.locator(".talk-post.is-pending").last).to_contain_text("magazine piece")
+    newbie.evaluate("window.scrollTo(0, 0)")  # the thread from its title, the held reply below
     screenshot(newbie, "talk-post-held", readme=True)
 
     moderator = new_watched_page()
