@@ -1,15 +1,19 @@
 """Benchmark: the passes that pages make over a revision's stored HTML when they show it (the
-table of contents and heading links, `wiki.outline`; `lang="ja"` on Japanese runs,
-`wiki.japanese`), on pathological texts, measured (not asserted).
+table of contents, heading and section-edit links, `wiki.outline`; `lang="ja"` on Japanese
+runs, `wiki.japanese`), and over the Markdown when a section is edited (`wiki.sections`: find
+the sections, put one back) or a talk post is read for @mentions (`talk.services.mentioned`),
+on pathological texts, measured (not asserted).
 
     .venv/bin/python bench/display_pathological.py               # sizes 25, 50, 100, 200 KB
     .venv/bin/python bench/display_pathological.py --sizes 200 --repeat 5
 
 Each shape is Markdown of about the given size (200 KB: the body limit), rendered once as a
-save renders it; the two passes are then timed on the stored HTML. It prints the best time at
+save renders it; the HTML passes are then timed on the stored HTML, the text passes on the
+Markdown. It prints the best time at
 each size and the slope in ms per KB at the largest, and flags a time over 100 ms ("SLOW") or
 one that grows faster than the text ("SUPERLINEAR": doubling the size more than triples it,
-above a few milliseconds).
+above a few milliseconds). A text the renderer refuses (over a markup limit) is shown as
+"refused": it can never be saved, so no page makes these passes over it.
 """
 
 import argparse
@@ -26,11 +30,14 @@ import django  # noqa: E402
 
 django.setup()
 
+from talk.services import mentioned  # noqa: E402
+from wiki import sections  # noqa: E402
 from wiki.japanese import mark_html  # noqa: E402
 from wiki.outline import outline, table_of_contents  # noqa: E402
 from wiki.rendering import render  # noqa: E402
 
 SLOW_MS = 100
+PROSE = "A sentence of ordinary prose about where a fandom word comes from and how it is used. " * 3
 NOISE_MS = 5
 
 
@@ -47,6 +54,16 @@ SHAPES = {
     ),
     "quotes and angle brackets": lambda size: repeat_to("## a\" b='c' <d> 「e」\n\n", size),
     "plain English": lambda size: repeat_to("An ordinary sentence about fandom words. ", size),
+    # Sections as dense as a text the renderer accepts can hold them (a paragraph each).
+    "one section, deep subsections": lambda size: (
+        "## Top\n\n" + repeat_to(f"### Sub\n\n{PROSE}\n\n", size)
+    ),
+    "headings in quotes and lists": lambda size: repeat_to(
+        f"> ## Quoted\n\n- ## Listed\n\n## Real\n\n{PROSE}\n\n", size
+    ),
+    "an open code fence": lambda size: "## A\n\n```\n" + repeat_to("## not a heading\n", size),
+    "at signs": lambda size: repeat_to("@", size),
+    "mentions everywhere": lambda size: repeat_to("@hana @ken.k a@b.c @x+y-z ", size),
 }
 
 
@@ -54,17 +71,22 @@ def resolver(titles):
     return dict.fromkeys(titles)
 
 
-def passes(html: str) -> None:
-    linked, sections = outline(html)
-    table_of_contents(sections)
+def passes(text: str, html: str) -> None:
+    linked, headings = outline(html, edit_url="/wiki/x/edit/")
+    table_of_contents(headings)
     mark_html(linked)
+    found = sections.sections(text)
+    if found:
+        middle = found[len(found) // 2]
+        sections.replace(text, middle, sections.text_of(text, middle) + "\n\nMore.")
+    mentioned(text)
 
 
-def best(html: str, repeat: int) -> float:
+def best(text: str, html: str, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        passes(html)
+        passes(text, html)
         times.append((time.perf_counter() - started) * 1000)
     return min(times)
 
@@ -79,18 +101,21 @@ def main(argv=None) -> int:
     for name, make in SHAPES.items():
         row = []
         for size in args.sizes:
-            html = render(make(size * 1000), resolver).html
-            row.append(best(html, args.repeat))
+            text = make(size * 1000)
+            rendered = render(text, resolver)
+            # A text the renderer refuses is never stored, so no page passes over it.
+            row.append(None if rendered.problem else best(text, rendered.html, args.repeat))
         flags = []
-        if max(row) > SLOW_MS:
+        measured = [(size, ms) for size, ms in zip(args.sizes, row, strict=True) if ms is not None]
+        if measured and max(ms for _, ms in measured) > SLOW_MS:
             flags.append("SLOW")
-        for (size_a, a), (size_b, b) in pairwise(zip(args.sizes, row, strict=True)):
+        for (size_a, a), (size_b, b) in pairwise(measured):
             if b > NOISE_MS and size_b >= 2 * size_a and b > 3 * a * (size_b / size_a) / 2:
                 flags.append("SUPERLINEAR")
                 break
         flagged += bool(flags)
-        slope = row[-1] / args.sizes[-1]
-        cells = "".join(f"{ms:>8.1f} ms" for ms in row)
+        slope = measured[-1][1] / measured[-1][0] if measured else 0.0
+        cells = "".join(f"{ms:>8.1f} ms" if ms is not None else f"{'refused':>11}" for ms in row)
         print(f"{name:<28}{cells}   {slope:5.3f}  {' '.join(flags)}")
     print(f"\n{flagged} shape(s) flagged; budget {SLOW_MS} ms at the largest size.")
     return 1 if flagged else 0

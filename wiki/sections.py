@@ -35,11 +35,18 @@ def sections(body: str) -> list[Section]:
         if token.type == "heading_open" and token.level == 0 and token.map:
             title = markup.plain_heading(tokens[i + 1])
             headings.append((token.attrs["id"], title, int(token.tag[1]), token.map[0]))
-    found = []
-    for n, (anchor, title, rank, start) in enumerate(headings):
-        end = next((h[3] for h in headings[n + 1 :] if h[2] <= rank), line_count)
-        found.append(Section(str(anchor), title, rank, start, end))
-    return found
+    # A section ends where the next heading of its rank or higher starts: one pass with the
+    # still-open sections on a stack (linear however the ranks are arranged).
+    ends = [line_count] * len(headings)
+    open_sections: list[int] = []
+    for n, (_, _, rank, start) in enumerate(headings):
+        while open_sections and headings[open_sections[-1]][2] >= rank:
+            ends[open_sections.pop()] = start
+        open_sections.append(n)
+    return [
+        Section(str(anchor), title, rank, start, end)
+        for (anchor, title, rank, start), end in zip(headings, ends, strict=True)
+    ]
 
 
 def find(body: str, anchor: str) -> Section | None:
