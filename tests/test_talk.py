@@ -110,11 +110,13 @@ def test_those_who_may_not_edit_may_not_post(client, moe, request, who, message)
     client.force_login(user)
 
     page = client.get(talk_url(moe)).content.decode()
-    response = new_thread(client, moe)
+    response = new_thread(client, moe, body="My careful question.")
 
     assert message in page and "<textarea" not in page
     assert response.status_code == 400
     assert message in response.content.decode()
+    assert "Your text was not posted" in response.content.decode()
+    assert "My careful question." in response.content.decode()  # nothing typed is lost
     assert not Thread.objects.exists()
 
 
