@@ -1,7 +1,7 @@
 """All of Kotoba's mail: one task that sends one plain-text message, enqueued after commit.
 
 `send_after_commit(subject=..., body=..., to=[...])` is the only way the site sends mail. It
-enqueues `send_message` with `transaction.on_commit`, so
+enqueues `send_message` after commit (`accounts.background.enqueue_after_commit`), so
 
 - a transaction that rolls back sends nothing (a moderation decision undone mails no one), and
 - a mail server that is down cannot fail, undo or half-do the request that asked for the mail.
@@ -15,12 +15,12 @@ gives up with an error in the log. Every failed attempt is also a FAILED task re
 
 import logging
 from datetime import timedelta
-from functools import partial
 
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
+
+from .background import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +49,8 @@ def send_after_commit(
     message = {"subject": " ".join(subject.split()), "body": body, "to": list(to)}
     if headers:
         message["headers"] = dict(headers)
-    transaction.on_commit(partial(_enqueue, message), robust=True)
-
-
-def _enqueue(message: dict) -> None:
-    try:
-        send_message.enqueue(**message)
-    except Exception:  # the task queue itself is down: say so, the request carries on
-        logger.exception("Could not queue the mail %r to %s", message["subject"], message["to"])
+    what = f"the mail {message['subject']!r} to {message['to']}"
+    enqueue_after_commit(send_message, what, **message)
 
 
 @task

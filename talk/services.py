@@ -5,9 +5,7 @@ user's post waits for a moderator). Whoever should hear of a post hears of it on
 visible, through a task queued after commit.
 """
 
-import logging
 import re
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,18 +14,17 @@ from django.db.models.functions import Lower
 from django.tasks import task
 from django.utils import timezone
 
+from accounts.background import enqueue_after_commit
 from accounts.models import NoticeKind
 from accounts.notices import tell
 from accounts.ratelimit import hit
 from wiki import permissions, spam
 from wiki.errors import EditRefused
 from wiki.models import Article, RevisionStatus, Watch
-from wiki.moderation import notify
+from wiki.moderation import notify, require_moderator
 from wiki.rendering import render
 
 from .models import Post, PostReport, Thread
-
-logger = logging.getLogger(__name__)
 
 # "@name" where a username can start (not inside an address or another word); Django's
 # usernames hold letters, digits and @ . + - _; a trailing full stop ends a sentence.
@@ -98,7 +95,7 @@ def _shown(post: Post) -> None:
         thread.is_visible = True
     thread.last_activity_at = timezone.now()
     thread.save(update_fields=["is_visible", "last_activity_at"])
-    transaction.on_commit(partial(_enqueue, post.pk), robust=True)
+    enqueue_after_commit(tell_about_post, f"the notices for talk post {post.pk}", post_id=post.pk)
 
 
 # --- moderation ----------------------------------------------------------------------------
@@ -115,7 +112,7 @@ def reject(post: Post, *, moderator, reason: str) -> None:
 def _decide(post: Post, moderator, status: str, reason: str) -> None:
     """Accept or reject a waiting post (one already decided is left as it is); its author is
     told, with the reason."""
-    permissions_check(moderator)
+    require_moderator(moderator)
     with transaction.atomic():
         post = Post.objects.select_related("thread__article").select_for_update().get(pk=post.pk)
         if not post.is_pending:
@@ -134,30 +131,25 @@ def _decide(post: Post, moderator, status: str, reason: str) -> None:
 
 def hide(post: Post, *, moderator, reason: str) -> None:
     """The post stays, with the reason, for moderators; readers see a line saying so."""
-    permissions_check(moderator)
+    require_moderator(moderator)
     Post.objects.filter(pk=post.pk).update(
         is_hidden=True, hidden_reason=reason, hidden_by=moderator
     )
 
 
 def unhide(post: Post, *, moderator) -> None:
-    permissions_check(moderator)
+    require_moderator(moderator)
     Post.objects.filter(pk=post.pk).update(is_hidden=False, hidden_reason="", hidden_by=None)
 
 
 def lock(thread: Thread, *, moderator, reason: str = "") -> None:
-    permissions_check(moderator)
+    require_moderator(moderator)
     Thread.objects.filter(pk=thread.pk).update(is_locked=True, locked_reason=reason)
 
 
 def unlock(thread: Thread, *, moderator) -> None:
-    permissions_check(moderator)
+    require_moderator(moderator)
     Thread.objects.filter(pk=thread.pk).update(is_locked=False, locked_reason="")
-
-
-def permissions_check(user) -> None:
-    if not permissions.can_moderate(user):
-        raise PermissionError("Only moderators moderate talk pages.")
 
 
 def report(*, reporter, post: Post, text: str) -> PostReport:
@@ -170,13 +162,6 @@ def report(*, reporter, post: Post, text: str) -> PostReport:
 
 
 # --- telling people ------------------------------------------------------------------------
-
-
-def _enqueue(post_id: int) -> None:
-    try:
-        tell_about_post.enqueue(post_id=post_id)
-    except Exception:  # the queue is down: the post stands, nobody is told
-        logger.exception("Could not queue the notices for talk post %s", post_id)
 
 
 @task

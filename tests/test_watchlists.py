@@ -1,6 +1,8 @@
 """Watchlists: watching articles and tags, the watchlist page, and the notices watchers get
 when, and only when, a change becomes visible."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -258,3 +260,20 @@ def test_the_watchlist_runs_the_same_queries_for_few_and_many_changes(client, mo
         return len(ctx)
 
     assert queries_for(3) == queries_for(30)
+
+
+def test_a_task_queue_that_is_down_loses_the_notices_not_the_edit(
+    autoconfirmed, moderator, committed, monkeypatch, caplog
+):
+    article = make_article("Moe", author=moderator)
+    watching.watch(make_user("watcher"), article=article)
+
+    def down(**kwargs):
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(watching, "tell_watchers", SimpleNamespace(enqueue=down))
+    with committed():
+        outcome = edit(article, autoconfirmed, body="Changed anyway.")
+
+    assert outcome.published
+    assert "Could not queue the watchers' notices" in caplog.text

@@ -7,21 +7,16 @@ the transaction commits, so a decision that rolls back tells no one and a slow f
 holds a request.
 """
 
-import logging
-from functools import partial
-
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.tasks import task
 from django.urls import reverse
 
+from accounts.background import enqueue_after_commit
 from accounts.models import NoticeKind
 from accounts.notices import tell
 
 from .models import Article, Revision, RevisionStatus, Tag, Watch
-
-logger = logging.getLogger(__name__)
-
 
 # --- watching ------------------------------------------------------------------------------
 
@@ -93,15 +88,8 @@ def announce(revision: Revision, *, previous: int | None) -> None:
     """Tell the watchers of `revision`'s article (and, for a new article, of its tags) once
     the current transaction commits; `previous` is the number of the revision readers saw
     before (None: the article is new to them). Called by `publishing.publish` only."""
-    job = partial(_enqueue, revision.pk, previous)
-    transaction.on_commit(job, robust=True)
-
-
-def _enqueue(revision_id: int, previous: int | None) -> None:
-    try:
-        tell_watchers.enqueue(revision_id=revision_id, previous=previous)
-    except Exception:  # the queue is down: the change stands, watchers are not told
-        logger.exception("Could not queue the watchers' notices for revision %s", revision_id)
+    what = f"the watchers' notices for revision {revision.pk}"
+    enqueue_after_commit(tell_watchers, what, revision_id=revision.pk, previous=previous)
 
 
 @task
