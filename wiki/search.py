@@ -52,6 +52,7 @@ from rapidfuzz import fuzz, utils
 from .models import Alias, Article, SearchEntry, normalize_title
 from .models.search import SearchName, SearchText
 from .preferences import ReaderPrefs, filter_articles, hidden_count, opens_directly
+from .routes import Route
 from .selectors import published_article_named
 
 CONFIG = "english"
@@ -71,6 +72,7 @@ class Hit:
     """One result: the article (with its badges) and its excerpt, escaped, with <mark>s."""
 
     article: Article
+    url: str = ""
     snippet: str = ""
 
 
@@ -204,7 +206,8 @@ def _hits(ids: list[int], prefs: ReaderPrefs, engine, *, typo) -> list[Hit]:
     articles = (
         Article.objects.with_badges().select_related("search_entry").only(*shown).in_bulk(ids)
     )
-    hits = [Hit(articles[pk]) for pk in ids if pk in articles]
+    article_url = Route("article", str)
+    hits = [Hit(articles[pk], article_url(articles[pk].slug)) for pk in ids if pk in articles]
     texts = {hit.article.pk: hit.article.search_entry.body for hit in hits}
     highlight = engine.highlighter(texts.values()) if hits and not typo else None
     for hit in hits:

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 
-from .. import paging
+from .. import listing, paging
 from .. import search as search_service
 from ..models import (
     REVISION_TEXT_COLUMNS,
@@ -212,7 +212,10 @@ def moderation_activity(revisions, page, *, prefs, kind=None, tag=None, username
 
 
 def _by_time(revisions, log) -> list[dict]:
-    items = [{"type": "revision", "at": rev.created_at, "rev": rev} for rev in revisions]
+    items = [
+        {"type": "revision", "at": row.revision.created_at, "row": row}
+        for row in listing.change_rows(revisions)
+    ]
     items += [{"type": "log", "at": entry.created_at, "entry": entry} for entry in log]
     return sorted(items, key=lambda item: item["at"], reverse=True)
 

@@ -11,12 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import confirmed_email_required
 
-from .. import diffing, paging, permissions
+from .. import diffing, listing, paging, permissions
 from ..access import with_article
 from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
 from ..japanese import mark_html
-from ..models import REVISION_TEXT_COLUMNS, ModerationLog, Revision, RevisionStatus
+from ..models import ModerationLog, Revision, RevisionStatus
 from ..moderation import ModerationError
 from ..pagecache import public_page
 from ..preferences import gate_for
@@ -71,7 +71,14 @@ def history(request, article):
     log = (
         ModerationLog.objects.filter(article=article, action__in=HISTORY_LOG_ACTIONS)
         .select_related("actor", "revision")
-        .defer(*(f"revision__{column}" for column in REVISION_TEXT_COLUMNS))
+        .only(
+            "created_at",
+            "action",
+            "reason",
+            "actor__username",
+            "revision__number",
+            "revision__status",
+        )
         .order_by("-created_at")[:20]
     )
     if not (request.user.is_authenticated and request.user.is_moderator):
@@ -82,6 +89,7 @@ def history(request, article):
         {
             "article": article,
             "page": page,
+            "rows": listing.history_rows(article, page.object_list),
             "page_size": HISTORY_PAGE_SIZE,
             "log": log,
             "can_moderate": permissions.can_moderate(request.user),

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from .. import paging, watching
+from .. import listing, paging, watching
 from ..access import with_article
 from ..models import Tag
 from ..preferences import filter_articles, prefs_for
@@ -78,5 +78,10 @@ def watchlist(request):
     return render(
         request,
         "wiki/watchlist.html",
-        {"page": page, "changes": page.object_list, "articles": articles, "tags": tags},
+        {
+            "page": page,
+            "changes": listing.change_rows(page.object_list),
+            "articles": articles,
+            "tags": tags,
+        },
     )
