@@ -37,6 +37,7 @@ MODERATOR_PERMISSIONS = {
         "view_postreport",
         "change_postreport",
     ],
+    "files": ["view_file", "change_file", "view_fileversion", "change_fileversion", "view_filelog"],
 }
 
 

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "accounts",
     "wiki",
     "talk",
+    "files",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded pictures (files app). Local disk by default; for a bucket, set STORAGES["default"]
+# to django-storages' S3 backend (docs/deployment.md) and MEDIA_URL to the bucket's address.
+MEDIA_URL = os.environ.get("KOTOBA_MEDIA_URL", "/media/")
+MEDIA_ROOT = Path(os.environ.get("KOTOBA_MEDIA_ROOT", BASE_DIR / "media"))
+# Behind nginx: the media view checks who may see a picture, then hands the sending to the
+# web server with X-Accel-Redirect to this internal location (empty: Django streams it).
+KOTOBA_MEDIA_ACCEL = os.environ.get("KOTOBA_MEDIA_ACCEL", "")
+KOTOBA_UPLOAD_RATE_NEW = env_int("KOTOBA_UPLOAD_RATE_NEW", 5, minimum=1)  # per hour
+KOTOBA_UPLOAD_RATE_AUTOCONFIRMED = env_int("KOTOBA_UPLOAD_RATE_AUTOCONFIRMED", 60, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("users/<str:username>/", account_views.profile, name="profile"),
     path("", include("talk.urls")),
+    path("", include("files.urls")),
     path("", include("wiki.urls")),
 ]
 

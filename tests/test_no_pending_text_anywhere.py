@@ -12,13 +12,18 @@ makes this module fail until it is listed here: add it to `public_urls()`, or ex
 a reason.
 """
 
+import io
 import re
 from itertools import combinations
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import URLResolver, get_resolver, reverse
+from PIL import Image
 
+from files import services as files
+from files.models import File
 from talk import services as talk
 from talk.models import Thread
 from tests.factories import edit, make_article, make_tag, make_user
@@ -83,6 +88,9 @@ PUBLIC_URL_NAMES = {
     "password_change",
     "password_change_done",
     "notices",
+    "files",
+    "file_upload",
+    "file",
 }
 
 # URL names deliberately not fetched, each with the reason.
@@ -105,6 +113,12 @@ EXCLUDED_URL_NAMES = {
     "logout": "POST only",
     "confirm_email": "needs a signed token; shows the account, no article text",
     "password_reset_confirm": "needs a signed token; no article text",
+    "file_new_version": "POST only; uploads a picture",
+    "file_revert": "POST only; shows no text",
+    "media": (
+        "pictures, not text: a pending picture answering 404 to readers is "
+        "test_pending_pictures_are_never_served below (and tests/test_files.py)"
+    ),
 }
 # Whole namespaces not fetched.
 EXCLUDED_NAMESPACES = {
@@ -174,6 +188,8 @@ def public_urls(article, tags, *, search_terms=()):
         url("password_change_done"),
         url("notices"),
         url("watchlist"),
+        url("files"),
+        url("file_upload", query="?name=Published"),
     ]
     for number in numbers:
         urls += [url("revision", slug, number), url("revert", slug, number)]
@@ -183,6 +199,8 @@ def public_urls(article, tags, *, search_terms=()):
         urls += [url("tag", tag.slug), url("tag_feed", tag.slug)]
     for thread in Thread.objects.filter(article=article):  # every one: 404 where not visible
         urls.append(url("talk_thread", slug, thread.pk))
+    for file in File.objects.all():  # every one: 404 where not visible
+        urls.append(url("file", file.name))
     for username in authors:
         urls += [url("profile", username), url("recent", query=f"?user={quote(username)}")]
     for term in search_terms:
@@ -279,6 +297,26 @@ def world(db, moderator, autoconfirmed, newbie, django_capture_on_commit_callbac
             subject=f"{PENDING_MARKER} title of a thread",
             body=f"{NEVER_MARKER} body of a thread",
         )
+        # Pictures: one accepted, one waiting (its name, alt text and description marked).
+        picture = _picture()
+        files.upload(
+            user=autoconfirmed,
+            fileobj=picture,
+            details=files.Details(
+                name="Published picture", licence="cc0-1.0", alt_text="Published alt", own_work=True
+            ),
+        )
+        pending_picture = files.upload(
+            user=pending_author,
+            fileobj=_picture((20, 200, 20)),
+            details=files.Details(
+                name=f"{PENDING_MARKER} title picture",
+                licence="cc0-1.0",
+                alt_text=f"{PENDING_MARKER} summary alt",
+                description=f"{PENDING_MARKER} body description",
+                own_work=True,
+            ),
+        )
     article.refresh_from_db()
     rejected.refresh_from_db()
     assert pending.status == RevisionStatus.PENDING
@@ -286,6 +324,7 @@ def world(db, moderator, autoconfirmed, newbie, django_capture_on_commit_callbac
     assert not never.is_published
     return {
         "article": article,
+        "pending_picture": pending_picture,
         "watcher": watcher,
         "pending": pending,
         "rejected": rejected,
@@ -293,6 +332,13 @@ def world(db, moderator, autoconfirmed, newbie, django_capture_on_commit_callbac
         "pending_author": pending_author,
         "tags": [topic, only_pending],
     }
+
+
+def _picture(colour=(200, 20, 20)):
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
 
 
 def _urls(world):
@@ -307,10 +353,15 @@ def _fetch_and_check(client, urls):
         response = client.get(url)
         assert response.status_code in (200, 301, 302, 404), (url, response.status_code)
         text = response.content.decode() + " " + response.get("Location", "")
+        if response.status_code == 404:  # "There is nothing at <the path asked>": no leak
+            path = url.split("?")[0]
+            for asked in (unquote(path), path, quote(path, safe="/")):  # and in ?next=
+                text = text.replace(asked, "")
         leak = LEAK.search(text)
         assert leak is None, f"{leak.group(0)!r} leaked on {url} ({name})"
         if name != "search":
-            assert not any(m.lower() in text.lower() for m in MARKERS), (url, name)
+            at = max(text.lower().find(m.lower()) for m in MARKERS)
+            assert at < 0, (url, name, text[max(0, at - 120) : at + 60])
         statuses[url] = response.status_code
     return statuses
 
@@ -327,6 +378,10 @@ def _assert_published_text_is_there(client, world):
     assert PUBLISHED_TITLE in search
     talk_page = client.get(reverse("talk", args=[article.slug])).content.decode()
     assert ">Sources</a>" in talk_page
+    files = client.get(reverse("files")).content.decode()
+    assert "Published picture.png" in files
+    picture = client.get(reverse("file", args=["Published picture.png"])).content.decode()
+    assert "Published alt" in picture
     suggest = client.get(reverse("search_suggest"), {"q": "Publis"}).json()
     assert [r["title"] for r in suggest["results"]] == [PUBLISHED_TITLE]
 
@@ -459,3 +514,16 @@ def test_the_edit_page_builds_on_pending_text_for_editors_and_says_so(client, wo
     page = client.get(reverse("article_edit", args=[world["article"].slug])).content.decode()
     assert "changes waiting for review" in page
     assert f"{PENDING_MARKER} body" in page
+
+
+def test_pending_pictures_are_never_served(client, world):
+    """The pending picture's bytes and thumbnails answer 404 to readers and other users;
+    the accepted one's are served (the check is not vacuous)."""
+    pending = world["pending_picture"]
+    names = [pending.storage_name, *(pending.thumb_name(w) for w in pending.thumb_widths)]
+    for name in names:
+        assert client.get(default_storage.url(name)).status_code == 404
+    client.force_login(make_user("curious", trust="new"))
+    assert client.get(default_storage.url(pending.storage_name)).status_code == 404
+    shown = File.objects.get(name="Published picture.png").current
+    assert client.get(default_storage.url(shown.storage_name)).status_code == 200

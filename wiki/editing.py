@@ -206,8 +206,14 @@ def _create_tags(names, author) -> list:
     return [Tag.objects.create(name=name, needs_review=True, created_by=author) for name in names]
 
 
+def _adult_tags(values: dict):
+    """Whether the text's tags include an adult one (asked only when it embeds a file)."""
+    ids = [getattr(tag, "pk", tag) for tag in values.get("tags", [])]
+    return lambda: Tag.objects.filter(pk__in=ids, is_adult=True).exists()
+
+
 def _create(author, mine, kind, edit_summary, is_minor) -> SaveOutcome:
-    rendered = render(mine["body"])
+    rendered = render(mine["body"], adult=_adult_tags(mine))
     spam.check(author, links=rendered.external_links, clickable=rendered.clickable_links)
     article = Article.objects.create(
         kind=kind,
@@ -243,7 +249,8 @@ def _edit(author, mine, article, base_number, edit_summary, is_minor) -> SaveOut
                 "bad_base",
             )
         mine, merged_with = _merge(base, mine, head)
-    rendered = render(mine["body"])  # the one parse of this save (the form's check kept it)
+    # The one parse of this save (the form's check kept it).
+    rendered = render(mine["body"], adult=_adult_tags(mine))
     previous = head.external_links if head else []
     spam.check(
         author,

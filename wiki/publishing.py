@@ -8,9 +8,11 @@ and bumps the page cache's generation (wiki/pagecache.py) once the transaction c
 from django.utils import timezone
 from django.utils.text import slugify
 
+from files.uses import sync_uses
+
 from . import pagecache, watching
 from .models import Alias, Article, Link, Revision, SearchEntry, SlugRedirect, normalize_title
-from .rendering import plain_text, render_markdown
+from .rendering import file_names, plain_text, render
 
 RESERVED_SLUGS = {"new", "preview", "suggest", "random"}
 
@@ -51,6 +53,7 @@ def publish(revision: Revision) -> None:
     _sync_aliases(article, revision)
     _sync_links(article, revision)
     _sync_search_entry(article, revision)
+    sync_uses(article, file_names(revision.body))
     turn_red_links_blue(article)
     pagecache.bump()
     watching.announce(revision, previous=previous)
@@ -64,7 +67,7 @@ def turn_red_links_blue(article: Article) -> None:
     stale = Link.objects.filter(target_key__in=keys, target__isnull=True)
     sources = _published_revisions_linking(stale)
     stale.update(target=article)
-    _rerender(sources)
+    rerender(sources)
 
 
 def turn_links_red(article: Article) -> None:
@@ -72,7 +75,7 @@ def turn_links_red(article: Article) -> None:
     links = Link.objects.filter(target=article)
     sources = _published_revisions_linking(links)
     links.update(target=None)
-    _rerender(sources)
+    rerender(sources)
 
 
 def _published_revisions_linking(links) -> list[Revision]:
@@ -83,9 +86,11 @@ def _published_revisions_linking(links) -> list[Revision]:
     )
 
 
-def _rerender(revisions) -> None:
+def rerender(revisions) -> None:
+    """Render the stored HTML of `revisions` again (what they link to or embed changed)."""
     for revision in revisions:
-        revision.body_html = render_markdown(revision.body)
+        adult = revision.tags.filter(is_adult=True).exists
+        revision.body_html = render(revision.body, adult=adult).html
         revision.save(update_fields=["body_html"])
 
 

@@ -383,3 +383,68 @@ def test_new_users_talk_post_is_held_then_accepted_and_the_thread_starter_is_tol
     notice = starter.locator("main li", has_text="newbie wrote in").first
     notice.get_by_role("link", name="View").click()
     expect(starter.locator(".talk-post:target")).to_contain_text("magazine piece")
+
+
+def _picture_bytes() -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (900, 600), (250, 240, 230))
+    ImageDraw.Draw(image).ellipse((300, 150, 600, 450), fill=(200, 30, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_editor_drops_a_picture_into_the_text_previews_saves_and_its_page_says_where(
+    demo, browse
+):
+    page = browse
+    sign_in(page, demo.url, "editor")
+    page.goto(demo.url + "/wiki/moe/edit/")
+    editor = page.locator("textarea.markdownx-editor")
+    # A picture dropped into the text opens the upload dialog with that file chosen (and
+    # never reaches markdownx's own upload view, which is not served: a 404 would fail).
+    page.evaluate(
+        """bytes => {
+            const file = new File([new Uint8Array(bytes)], "red dot.png", {type: "image/png"});
+            const transfer = new DataTransfer();
+            transfer.items.add(file);
+            const text = document.querySelector("textarea.markdownx-editor");
+            const drop = {dataTransfer: transfer, bubbles: true, cancelable: true};
+            text.dispatchEvent(new DragEvent("drop", drop));
+        }""",
+        list(_picture_bytes()),
+    )
+    dialog = page.get_by_role("dialog", name="Insert a picture")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_label("Name")).to_have_value("red dot")
+    dialog.get_by_label("Alt text").fill("A red dot on a cream background.")
+    dialog.get_by_label("I made this picture myself").check()
+    dialog.get_by_label("Licence").select_option("cc-by-sa-4.0")
+    dialog.get_by_role("button", name="Upload and insert").click()
+
+    expect(dialog).to_be_hidden()
+    expect(editor).to_have_value(re.compile(r"\[\[File:red dot\.png\]\]"))
+    picture = page.locator(".markdownx-preview figure img")
+    expect(picture).to_have_attribute("alt", "A red dot on a cream background.")
+    assert editor.input_value().rstrip().endswith("[[File:red dot.png]]")  # not yet in the text
+    picture.scroll_into_view_if_needed()  # it loads lazily
+    expect(picture).to_have_js_property("complete", True)
+    assert picture.evaluate("img => img.naturalWidth") > 0
+    screenshot(page, "editor-picture-inserted")
+
+    page.get_by_label("Edit summary").fill("A picture of a red dot")
+    page.get_by_role("button", name="Save changes").click()
+    shown = page.locator("figure.wiki-figure img")
+    shown.scroll_into_view_if_needed()
+    expect(shown).to_have_js_property("complete", True)
+    assert shown.evaluate("img => img.naturalWidth") > 0
+
+    page.goto(demo.url + "/files/red dot.png/")
+    expect(page.locator(".file-facts")).to_contain_text("CC BY-SA 4.0")
+    expect(page.locator(".file-facts")).to_contain_text("own work")
+    used = page.locator("section", has=page.get_by_role("heading", name="Used on"))
+    expect(used.get_by_role("link", name="Moe")).to_be_visible()
+    screenshot(page, "file-page", readme=True)

@@ -7,6 +7,7 @@ One parse gives everything a save needs::
     result.faq                     # [(question, answer)], plain text, for the FAQ JSON-LD
     result.external_links          # http(s) URLs in document order, for the spam checks
     result.wikilink_targets        # titles linked with [[...]], for the link table
+    result.file_names              # files embedded with [[File:...]], for "used on"
     result.problem                 # a MarkupProblem when the text was over a limit
 
 A text over a limit (``markup_problem``) comes back as escaped plain paragraphs, with
@@ -37,6 +38,7 @@ __all__ = [
     "Rendered",
     "external_links",
     "faq_items",
+    "file_names",
     "markup_problem",
     "plain_text",
     "render",
@@ -45,6 +47,7 @@ __all__ = [
 ]
 
 Resolver = Callable[[Iterable[str]], dict[str, str | None]]
+FileResolver = Callable[[Iterable[str]], dict[str, dict | None]]
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Rendered:
     problem: MarkupProblem | None = None
     _document: markup.Document | None = field(default=None, repr=False)
     _source: str = field(default="", repr=False)
+    file_names: frozenset[str] = frozenset()  # embedded with [[File:...]]
 
     @cached_property
     def faq(self) -> list[tuple[str, str]]:
@@ -104,9 +108,19 @@ def _parse(text: str) -> tuple[markup.Document | None, MarkupProblem | None]:
     return (None, limits.TOO_DEEP) if doc.too_deep else (doc, None)
 
 
-def render(text: str, resolver: Resolver | None = None) -> Rendered:
+def render(
+    text: str,
+    resolver: Resolver | None = None,
+    *,
+    files: FileResolver | None = None,
+    adult: bool | Callable[[], bool] = False,
+) -> Rendered:
     """Parse ``text`` once. ``resolver(set_of_titles) -> {title: slug | None}`` is called at
-    most once (not at all without wikilinks); default ``wiki.linking.resolve_titles``."""
+    most once (not at all without wikilinks); default ``wiki.linking.resolve_titles``.
+    ``files(set_of_names)`` likewise for ``[[File:...]]`` (default
+    ``files.embedding.resolve_files``); ``adult``: the text may show pictures marked adult
+    (an article tagged adult, read behind its notice), or a function that says so, asked
+    only when the text embeds a file."""
     text = _well_formed(text)
     doc, problem = _parse(text)
     if problem is not None:
@@ -118,8 +132,14 @@ def render(text: str, resolver: Resolver | None = None) -> Rendered:
         if resolver is None:
             from wiki.linking import resolve_titles as resolver
         slugs = dict(resolver(set(doc.wikilink_targets)) or {})
-    html = sanitize.clean(doc.to_html(slugs)).strip()
-    return Rendered(html, doc.wikilink_targets, None, doc)
+    pictures: dict = {}
+    if doc.file_names:
+        if files is None:
+            from files.embedding import resolve_files as files
+        pictures = dict(files(set(doc.file_names)) or {})
+        adult = adult() if callable(adult) else adult
+    html = sanitize.clean(doc.to_html(slugs, pictures, adult=bool(adult))).strip()
+    return Rendered(html, doc.wikilink_targets, None, doc, file_names=doc.file_names)
 
 
 def _as_plain_paragraphs(text: str) -> str:
@@ -144,6 +164,12 @@ def wikilink_targets(text: str) -> set[str]:
     code, escaped brackets and titles too long to store are not among them."""
     doc, _ = _parse(_well_formed(text))
     return set(doc.wikilink_targets) if doc is not None else set()
+
+
+def file_names(text: str) -> set[str]:
+    """Names of the files ``text`` embeds with ``[[File:...]]`` (read from the parse)."""
+    doc, _ = _parse(_well_formed(text))
+    return set(doc.file_names) if doc is not None else set()
 
 
 def faq_items(text: str) -> list[tuple[str, str]]:

@@ -31,6 +31,8 @@ MAX_NESTING = 20
 MAX_TITLE_KEY = TITLE_MAX  # Link.target_key, Article.title_key
 MAX_TITLE_TYPED = 2 * MAX_TITLE_KEY  # longer is not a title, whatever cleaning would leave
 CREATE_TITLE = "Create this article (it does not exist yet)"
+UPLOAD_TITLE = "Upload this file (there is none by this name yet)"
+MAX_FILE_NAME = 120  # files.models.NAME_MAX and KEY_MAX
 
 _TOO_DEEP = "kotoba_too_deep"
 _WIKILINK_END = re.compile(r"[\[\]\n]")  # one character class: a plain scan, no backtracking
@@ -69,6 +71,8 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
     if end < 0 or not src.startswith("]]", end) or end + 2 > state.posMax:
         return False
     target, _, label = src[pos + 2 : end].partition("|")
+    if target[:5].lower() == "file:":
+        return _file_embed(state, silent, target[5:].strip(), label, end)
     title, _, section = target.partition("#")
     title = title.strip()
     if not title or len(title) > MAX_TITLE_TYPED:
@@ -81,6 +85,55 @@ def _wikilink_rule(state: StateInline, silent: bool) -> bool:
         token.meta = {"title": title, "section": section.strip(), "label": label.strip()}
     state.pos = end + 2
     return True
+
+
+def _file_embed(state: StateInline, silent: bool, name: str, options: str, end: int) -> bool:
+    """``[[File:name]]``, ``[[File:name|alt=Text for screen readers|Caption]]``: a picture.
+    Of the parts after the name, ``alt=…`` sets the alternative text (the file's own by
+    default) and the last other part is the caption."""
+    if not name or len(name) > MAX_FILE_NAME or len(title_key(name)) > MAX_FILE_NAME:
+        return False
+    if not silent:
+        alt, caption = None, ""
+        for part in options.split("|") if options else ():
+            key, sep, value = part.partition("=")
+            if sep and key.strip().lower() == "alt":
+                alt = value.strip()
+            elif part.strip():
+                caption = part.strip()
+        token = state.push("file_embed", "figure", 0)
+        token.meta = {"name": name, "alt": alt, "caption": caption}
+    state.pos = end + 2
+    return True
+
+
+def _render_file_embed(self, tokens, idx, options, env) -> str:
+    """The picture as a <figure>, from what ``env["files"]`` says of the name (see
+    ``files.embedding``); a red link to the upload page for a file readers cannot see."""
+    meta = tokens[idx].meta
+    found = env.get("files", {}).get(meta["name"])
+    label = escapeHtml(f"File:{meta['name']}")
+    if not found:
+        href = "/files/upload/?" + urlencode({"name": meta["name"]})
+        return (
+            f'<a class="wikilink new" href="{escapeHtml(href)}" title="{UPLOAD_TITLE}">{label}</a>'
+        )
+    page = escapeHtml(found["page_url"])
+    if found["is_adult"] and not env.get("adult"):
+        return (
+            f'<span class="file-withheld">An image marked adult (<a href="{page}">{label}</a>) '
+            "is shown only on articles tagged adult.</span>"
+        )
+    alt = meta["alt"] if meta["alt"] is not None else found["alt"]
+    caption = escapeHtml(meta["caption"])
+    picture = (
+        f'<img src="{escapeHtml(found["src"])}" srcset="{escapeHtml(found["srcset"])}" '
+        f'sizes="(max-width: 700px) 100vw, 640px" width="{int(found["width"])}" '
+        f'height="{int(found["height"])}" alt="{escapeHtml(alt)}" loading="lazy" '
+        'decoding="async">'
+    )
+    figcaption = f"<figcaption>{caption}</figcaption>" if caption else ""
+    return f'<figure class="wiki-figure"><a href="{page}">{picture}</a>{figcaption}</figure>'
 
 
 def _wikilink_text(meta: dict) -> str:
@@ -205,6 +258,7 @@ def _build() -> MarkdownIt:
     md.core.ruler.before("footnote_tail", "keep_footnotes", _keep_unreferenced_footnotes)
     rules: dict[str, Callable] = {
         "wikilink": _render_wikilink,
+        "file_embed": _render_file_embed,
         "footnote_ref": _render_footnote_ref,
         "footnote_block_open": _render_footnote_block_open,
         "footnote_block_close": _render_footnote_block_close,
@@ -249,10 +303,16 @@ class Document:
     wikilink_targets: frozenset[str]
     faq: tuple[tuple[Token, list[Token]], ...]  # (question's inline token, answer blocks)
     too_deep: bool
+    file_names: frozenset[str] = frozenset()  # names embedded with [[File:...]]
 
-    def to_html(self, slugs: dict[str, str | None]) -> str:
-        """Unsanitized HTML; ``slugs`` maps wikilink titles to article slugs (None: red)."""
-        return MD.renderer.render(self.tokens, MD.options, {**self.env, "slugs": slugs})
+    def to_html(
+        self, slugs: dict[str, str | None], files: dict | None = None, *, adult: bool = False
+    ) -> str:
+        """Unsanitized HTML; ``slugs`` maps wikilink titles to article slugs (None: red),
+        ``files`` file names to what ``files.embedding`` knows of them (None: red), and
+        ``adult`` says whether the text may show pictures marked adult."""
+        env = {**self.env, "slugs": slugs, "files": files or {}, "adult": adult}
+        return MD.renderer.render(self.tokens, MD.options, env)
 
     def faq_text(self) -> list[tuple[str, str]]:
         """(question, answer) pairs as plain text, whitespace collapsed."""
@@ -347,18 +407,36 @@ def _text_of(token: Token) -> str:
 def parse(text: str) -> Document:
     env: dict = {}
     tokens = MD.parse(text, env)
-    ids, targets = _Ids(), set()
+    ids, targets, files = _Ids(), set(), set()
     for i, token in enumerate(tokens):
         if token.type in ("heading_open", "heading_close") and token.tag == "h1":
             token.tag = "h2"
         if token.type == "heading_open":
             token.attrs["id"] = ids.take(slugify(_text_of(tokens[i + 1])))
         elif token.type == "inline":
-            targets.update(c.meta["title"] for c in token.children or () if c.type == "wikilink")
+            children = token.children or ()
+            targets.update(c.meta["title"] for c in children if c.type == "wikilink")
+            embeds = [c.meta["name"] for c in children if c.type == "file_embed"]
+            files.update(embeds)
+            if embeds and _alone_in_paragraph(tokens, i):
+                tokens[i - 1].hidden = tokens[i + 1].hidden = True  # a <figure> is no <p>'s
         elif token.type == "footnote_block_open":  # after every heading, as before
             token.meta = {"heading_id": ids.take("references")}
     tokens, faq = _faq_sections(tokens)
-    return Document(tokens, env, frozenset(targets), tuple(faq), bool(env.pop(_TOO_DEEP, False)))
+    too_deep = bool(env.pop(_TOO_DEEP, False))
+    return Document(tokens, env, frozenset(targets), tuple(faq), too_deep, frozenset(files))
+
+
+def _alone_in_paragraph(tokens: list[Token], i: int) -> bool:
+    """Whether the inline token ``tokens[i]`` is a paragraph of pictures only (and the
+    spaces and line breaks between them)."""
+    if not (0 < i < len(tokens) - 1 and tokens[i - 1].type == "paragraph_open"):
+        return False
+    return all(
+        c.type in ("file_embed", "softbreak", "hardbreak")
+        or (c.type == "text" and not c.content.strip())
+        for c in tokens[i].children or ()
+    )
 
 
 # --- FAQ sections -------------------------------------------------------------------------

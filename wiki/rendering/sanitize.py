@@ -15,7 +15,14 @@ INLINE_TAGS = {"a", "strong", "em", "del", "ins", "code", "sup", "sub", "span", 
 BLOCK_TAGS = {"p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "li"}
 BLOCK_TAGS |= {"table", "thead", "tbody", "tr", "th", "td", "div", "section", "dl", "dt", "dd"}
 BLOCK_TAGS |= {"details", "summary"}
-_TAGS = INLINE_TAGS | BLOCK_TAGS  # deliberately no img, and no h1 (demoted to h2)
+BLOCK_TAGS |= {"figure", "figcaption"}
+# img only as the renderer writes it for [[File:...]], with a source among IMAGE_PREFIXES;
+# no h1 (demoted to h2).
+_TAGS = INLINE_TAGS | BLOCK_TAGS | {"img"}
+# Where pictures may come from: this wiki's own stored files (MEDIA_URL, set by the files
+# app). Anything else — another site's picture, a tracking pixel — is dropped.
+IMAGE_PREFIXES: tuple[str, ...] = ("/media/",)
+_IMAGE_URLS = {"src", "srcset"}
 _ATTRIBUTES = {
     **{h: {"id"} for h in ("h2", "h3", "h4", "h5", "h6")},
     "a": {"href", "title", "class"},
@@ -30,16 +37,29 @@ _ATTRIBUTES = {
     "span": {"class"},
     "code": {"class"},
     "pre": {"class"},
+    "figure": {"class"},
+    "img": {"src", "srcset", "sizes", "width", "height", "alt", "loading", "decoding"},
 }
 # Only classes this renderer emits; code/pre also take "language-xxx" (fenced code).
 _CLASSES = {
     "a": {"wikilink", "new", "footnote-ref", "footnote-backref"},
     "div": {"footnote", "faq-item"},
     "section": {"references", "faq"},
+    "figure": {"wiki-figure"},
+    "span": {"file-withheld"},
 }
 
 
+def _own_picture(value: str) -> bool:
+    return value.startswith(IMAGE_PREFIXES) and not value.startswith("//")
+
+
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if tag == "img" and attr in _IMAGE_URLS:
+        candidates = (
+            [c.strip().split(" ")[0] for c in value.split(",")] if attr == "srcset" else [value]
+        )
+        return value if all(_own_picture(c) for c in candidates) else None
     if attr != "class":
         return value
     allowed = _CLASSES.get(tag, ())

@@ -1,6 +1,7 @@
 """Load the demo wiki: tags, articles with a realistic history, and (with DEBUG on) three
 demo accounts whose password is generated on every run and printed."""
 
+import io
 import secrets
 from datetime import timedelta
 
@@ -11,10 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.groups import ensure_moderators_group
+from files.models import File, Licence, file_key
+from files.services import Details, upload
 from talk import services as talk
 from talk.models import Post
 from wiki import moderation, names, watching
 from wiki.demo import loader
+from wiki.demo.images import DEMO_IMAGES
 from wiki.editing import TEXT_FIELDS, revision_values, save_edit
 from wiki.models import Article, Revision, RevisionStatus, Tag, TagAlias, normalize_title
 
@@ -46,6 +50,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self._users()
             self._tags(tags)
+            self._pictures(users.get("moderator"))
             created = self._articles(articles, history, users)
             if created:
                 self._talk(loader.talk(), users)
@@ -81,9 +86,11 @@ class Command(BaseCommand):
         listed = ", ".join(held[:-1]) + " and " + held[-1] if len(held) > 1 else "".join(held)
         queue = f"; {listed} waiting for review" if held else ""
         tags = Tag.objects.count()
+        pictures = File.objects.visible().count()
         if not created:
             return f"Demo content is loaded already: {published} published articles{queue}."
-        return f"Demo content: {published} published articles, {tags} tags{queue}."
+        counts = f"{published} published articles, {tags} tags, {pictures} pictures"
+        return f"Demo content: {counts}{queue}."
 
     def _users(self):
         User = get_user_model()
@@ -155,6 +162,26 @@ class Command(BaseCommand):
             check_rate=False,
         )
         return outcome.revision
+
+    def _pictures(self, moderator) -> int:
+        """The demo's own illustrations (drawn by wiki/demo/images.py, CC BY-SA 4.0), before
+        the articles that embed them."""
+        if moderator is None:
+            return 0
+        made = 0
+        for image in DEMO_IMAGES:
+            if File.objects.filter(key=file_key(image.name)).exists():
+                continue
+            details = Details(
+                name=image.name,
+                licence=Licence.CC_BY_SA,
+                alt_text=image.alt,
+                own_work=True,
+                description=image.description,
+            )
+            upload(user=moderator, fileobj=io.BytesIO(image.draw()), details=details)
+            made += 1
+        return made
 
     def _articles(self, articles, history, users):
         moderator, editor, newbie = (users.get(n) for n in ("moderator", "editor", "newbie"))

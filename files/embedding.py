@@ -1,0 +1,48 @@
+"""What the renderer needs to know of the files a text embeds (`[[File:...]]`), read once per
+render: for each name a reader can see, its page, its picture and thumbnails, size and alt
+text. A name with no visible file (none uploaded, still pending, deleted) maps to None and
+is shown as a red link to the upload page."""
+
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from .models import KEY_MAX, File, file_key
+
+
+def picture_urls(version) -> dict:
+    """`src` (the largest thumbnail up to 640 px wide, or the picture itself when it is
+    narrower) and a `srcset` of every width there is, for a version."""
+    storage = default_storage
+    widths = sorted(w for w in version.thumb_widths if w < version.width)
+    candidates = [(storage.url(version.thumb_name(w)), w) for w in widths]
+    candidates.append((storage.url(version.storage_name), version.width))
+    src = next((url for url, w in reversed(candidates) if w <= 640), candidates[0][0])
+    return {
+        "src": src,
+        "original": storage.url(version.storage_name),
+        "srcset": ", ".join(f"{url} {w}w" for url, w in candidates),
+    }
+
+
+def resolve_files(names) -> dict[str, dict | None]:
+    keys = {name: file_key(name) for name in names}
+    wanted = {key for key in keys.values() if key and len(key) <= KEY_MAX}
+    found = {
+        f.key: f for f in File.objects.visible().filter(key__in=wanted).select_related("current")
+    }
+    result: dict[str, dict | None] = {}
+    for name, key in keys.items():
+        file = found.get(key)
+        if file is None:
+            result[name] = None
+            continue
+        version = file.current
+        result[name] = {
+            "page_url": reverse("file", args=[file.name]),
+            "width": version.width,
+            "height": version.height,
+            "alt": file.alt_text,
+            "is_adult": file.is_adult,
+            **picture_urls(version),
+        }
+    return result
