@@ -248,7 +248,10 @@ def test_pictures_come_only_from_this_wiki(settings):
     clean = sanitize.clean(dirty)
     assert "tracker.example" not in clean and "evil.example" not in clean
     assert 'src="/media/files/ab/x.png"' in clean
-    assert "![x](https://tracker.example/p.gif)" not in render("![x](https://tracker.example/p.gif)").html
+    assert (
+        "![x](https://tracker.example/p.gif)"
+        not in render("![x](https://tracker.example/p.gif)").html
+    )
     assert "<img" not in render("![x](https://tracker.example/p.gif)").html
 
 
@@ -258,9 +261,7 @@ def test_an_adult_picture_shows_only_on_an_article_tagged_adult(autoconfirmed):
     assert "<img" not in plain.published_revision.body_html
     assert "shown only on articles tagged adult" in plain.published_revision.body_html
     adult = make_tag("Hentai", adult=True)
-    tagged = make_article(
-        "Eroge", author=autoconfirmed, body="[[File:Cover.png]]", tags=[adult.pk]
-    )
+    tagged = make_article("Eroge", author=autoconfirmed, body="[[File:Cover.png]]", tags=[adult.pk])
     assert "<img" in tagged.published_revision.body_html
 
 
@@ -391,9 +392,7 @@ def test_a_new_version_keeps_the_history_and_revert_brings_an_old_one_back(
 
 def test_a_pending_new_version_does_not_replace_the_shown_one(as_user, autoconfirmed, newbie):
     upload(autoconfirmed)
-    as_user(newbie).post(
-        "/files/Blush.png/upload/", {"picture": png(300, 300), "summary": "Mine"}
-    )
+    as_user(newbie).post("/files/Blush.png/upload/", {"picture": png(300, 300), "summary": "Mine"})
     file = File.objects.get()
     assert file.current.number == 1
     assert file.versions.get(number=2).status == VersionStatus.PENDING

@@ -397,9 +397,7 @@ def _picture_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def test_editor_drops_a_picture_into_the_text_previews_saves_and_its_page_says_where(
-    demo, browse
-):
+def test_editor_drops_a_picture_into_the_text_previews_saves_and_its_page_says_where(demo, browse):
     page = browse
     sign_in(page, demo.url, "editor")
     page.goto(demo.url + "/wiki/moe/edit/")
