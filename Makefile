@@ -21,7 +21,7 @@ help:
 	@echo "make superuser  create an administrator account"
 	@echo "make bench      end-to-end page benchmark on PostgreSQL + Redis with wrk; writes docs/performance.md"
 	@echo "                (ARGS=\"--articles 100000 --revisions 1 --only scale\"; see bench/run.py --help)"
-	@echo "make bench-parsers  pathological render, diff and display-pass inputs, then one big article's page times (SQLite)"
+	@echo "make bench-parsers  pathological render, diff, display-pass and upload inputs, then one big article's page times (SQLite)"
 	@echo "make load       60 s of mixed traffic against make serve, every error listed (SECONDS=, CLIENTS=)"
 	@echo "make backup     back up the database to backups/ (SQLite or PostgreSQL, while the site runs)"
 	@echo "make restore FILE=backups/...  restore a backup (add YES=1 to replace a database that has data)"
@@ -114,6 +114,7 @@ bench-parsers: $(VENV)/.installed-dev
 	$(BIN)/python bench/render_pathological.py
 	$(BIN)/python bench/diff_pathological.py
 	$(BIN)/python bench/display_pathological.py
+	$(BIN)/python bench/images_pathological.py
 	$(BIN)/python bench/pages.py
 
 # Fresh database (DATABASE_URL=postgres://.../new_name for PostgreSQL), make serve on a free port.

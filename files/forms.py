@@ -1,6 +1,6 @@
 from django import forms
 
-from . import images
+from . import limits as images
 from .models import ALT_MAX, DESCRIPTION_MAX, NAME_MAX, RATIONALE_MAX, SOURCE_MAX, Licence
 
 

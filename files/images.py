@@ -33,12 +33,10 @@ from io import BytesIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-ACCEPTED = ("JPEG", "PNG", "WEBP", "GIF")  # Pillow format names
-ACCEPTED_TEXT = "JPEG, PNG, WebP or GIF"  # for messages
-MAX_BYTES = 10 * 1024 * 1024  # upload size limit (bytes)
-MAX_PIXELS = 40_000_000  # width*height limit (decompression bombs)
-MAX_SIDE = 8000  # longest side limit, pixels
-THUMB_WIDTHS = (320, 640, 1280)  # WebP thumbnails made when narrower than the image
+from .limits import ACCEPTED, ACCEPTED_TEXT, MAX_BYTES, MAX_PIXELS, MAX_SIDE, THUMB_WIDTHS
+
+__all__ = ["ACCEPTED", "ACCEPTED_TEXT", "MAX_BYTES", "MAX_PIXELS", "MAX_SIDE", "THUMB_WIDTHS"]
+__all__ += ["ImageRefused", "ProcessedImage", "Thumb", "process_upload"]
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 

@@ -42,9 +42,10 @@ def forbid_rendering(monkeypatch):
 
     monkeypatch.setattr(MarkdownIt, "parse", boom)
     monkeypatch.setattr("wiki.rendering.render", boom)
-    for where in ("wiki.rendering", "wiki.publishing", "wiki.views.api"):
+    for where in ("wiki.rendering", "wiki.views.api"):
         monkeypatch.setattr(f"{where}.render_markdown", boom)
-    monkeypatch.setattr("wiki.editing.render", boom)
+    for where in ("wiki.editing", "wiki.publishing"):
+        monkeypatch.setattr(f"{where}.render", boom)
 
 
 # --- creating -----------------------------------------------------------------------------

@@ -7,6 +7,9 @@ import re
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from files import services
@@ -412,3 +415,43 @@ def test_a_pending_new_version_does_not_replace_the_shown_one(as_user, autoconfi
 )
 def test_the_media_view_serves_only_stored_pictures(client, path):
     assert client.get(path).status_code == 404
+
+
+FAKE_PICTURE = {
+    "page_url": "/files/x/",
+    "src": "/media/files/ab/x-640.webp",
+    "original": "/media/files/ab/x.png",
+    "srcset": "/media/files/ab/x-320.webp 320w, /media/files/ab/x.png 800w",
+    "width": 800,
+    "height": 600,
+    "alt": 'An alt with "quotes" & <angles>',
+    "is_adult": False,
+}
+
+
+@given(
+    st.text(max_size=60),
+    st.text(max_size=60),
+    st.sampled_from([FAKE_PICTURE, None, {**FAKE_PICTURE, "is_adult": True}]),
+    st.booleans(),
+)
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_any_embed_renders_safe_html_with_pictures_only_from_this_wiki(name, options, found, adult):
+    text = f"Before [[File:{name}|{options}]] after\n\n[[File:{name}]]"
+    html = render(text, files=lambda names: dict.fromkeys(names, found), adult=adult).html
+    for tag in re.findall(r"<img [^>]*>", html):
+        for url in re.findall(r'(?:src|srcset)="([^"]*)"', tag):
+            assert all(part.strip().startswith("/media/") for part in url.split(","))
+    assert "<script" not in html
+    assert not re.search(r"<[^>]*\son\w+\s*=", html)  # no event handler attributes
+    if found is None or (found["is_adult"] and not adult):
+        assert "<img" not in html
+
+
+def test_what_is_stored_is_checked_whoever_calls_the_service(autoconfirmed):
+    """Not only the form: every length the database keeps is checked before it is stored."""
+    with pytest.raises(services.UploadRefused, match="alt text can be at most 300"):
+        upload(autoconfirmed, alt_text="x" * 301)
+    with pytest.raises(services.UploadRefused, match="source can be at most 500"):
+        upload(autoconfirmed, own_work=False, source="s" * 501)
+    assert not File.objects.exists()

@@ -384,11 +384,9 @@ DEMO_IMAGES: tuple[DemoImage, ...] = (
     DemoImage(
         name="dere-types.png",
         alt=(
-            "Diagram of the -dere character types. Tsundere: cold, irritable and dismissive on "
-            "the surface, with genuine affection underneath; harshness gives way to warmth. "
-            "Yandere: sweet, devoted and often cheerful on the surface, with obsession and "
-            "possessiveness underneath; affection gives way to menace. Two informal labels "
-            "follow: kuudere, a cool and impassive character, and dandere, a quiet and shy one."
+            "Diagram of the -dere types. Tsundere: cold on the surface, affectionate "
+            "underneath. Yandere: sweet on the surface, obsessive underneath. Below, two "
+            "informal labels: kuudere, cool and impassive, and dandere, quiet and shy."
         ),
         description=(
             "Comparison of the tsundere and yandere archetypes, with the informal kuudere and "
@@ -405,11 +403,9 @@ DEMO_IMAGES: tuple[DemoImage, ...] = (
     DemoImage(
         name="isekai-subtypes.png",
         alt=(
-            "Diagram with our world on the left and another world on the right, joined by four "
-            "arrows for the isekai subtypes: transfer, where the protagonist is moved bodily "
-            "(Re:Zero); reincarnation, where the protagonist dies and is reborn there (That Time "
-            "I Got Reincarnated as a Slime); trapped in a game, a dashed arrow because the body "
-            "stays in the real world (Sword Art Online); and reverse isekai, an arrow pointing "
+            "Diagram of our world and another world joined by four arrows, one per isekai "
+            "subtype: transfer (Re:Zero), reincarnation (That Time I Got Reincarnated as a "
+            "Slime), trapped in a game, dashed (Sword Art Online), and reverse isekai, pointing "
             "back to our world (The Devil Is a Part-Timer!)."
         ),
         description=(
