@@ -33,9 +33,18 @@ from io import BytesIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .limits import ACCEPTED, ACCEPTED_TEXT, MAX_BYTES, MAX_PIXELS, MAX_SIDE, THUMB_WIDTHS
+from .limits import (
+    ACCEPTED,
+    ACCEPTED_TEXT,
+    MAX_BYTES,
+    MAX_PIXELS,
+    MAX_SIDE,
+    MAX_STORED_SIDE,
+    THUMB_WIDTHS,
+)
 
-__all__ = ["ACCEPTED", "ACCEPTED_TEXT", "MAX_BYTES", "MAX_PIXELS", "MAX_SIDE", "THUMB_WIDTHS"]
+__all__ = ["ACCEPTED", "ACCEPTED_TEXT", "MAX_BYTES", "MAX_PIXELS", "MAX_SIDE", "MAX_STORED_SIDE"]
+__all__ += ["THUMB_WIDTHS"]
 __all__ += ["ImageRefused", "ProcessedImage", "Thumb", "process_upload"]
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -158,13 +167,31 @@ def _decode(data: bytes) -> tuple[Image.Image, str]:
         image_format = "JPEG" if image.format == "MPO" else image.format
         try:
             image.seek(0)
+            if image_format == "JPEG" and max(image.size) > MAX_STORED_SIDE:
+                # Decode at a fraction of the size straight from the DCT (a quarter of the
+                # work at half the size), never below what is stored.
+                scale = MAX_STORED_SIDE / max(image.size)
+                image.draft(image.mode, (round(image.width * scale), round(image.height * scale)))
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            upright = _within_stored_size(ImageOps.exif_transpose(image))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_many_pixels() from None
         except _DECODE_ERRORS:
             raise _damaged() from None
     return upright, image_format
+
+
+def _within_stored_size(image: Image.Image) -> Image.Image:
+    """The picture itself, or scaled down to MAX_STORED_SIDE on its longest side."""
+    if max(image.size) <= MAX_STORED_SIDE:
+        return image
+    info = image.info  # transparency of a palette picture must survive the resize
+    smaller = image.copy()
+    smaller.thumbnail(
+        (MAX_STORED_SIDE, MAX_STORED_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0
+    )
+    smaller.info = info
+    return smaller
 
 
 def _check_dimensions(width: int, height: int) -> None:
@@ -238,7 +265,8 @@ def _encode_png(image: Image.Image) -> bytes:
 def _encode_webp(image: Image.Image) -> bytes:
     if image.mode not in ("RGB", "RGBA"):
         image = image.convert("RGBA" if image.has_transparency_data else "RGB")
-    return _save(image, "WEBP", quality=85)
+    # method=2: half the time of Pillow's default (4) for a few per cent more bytes.
+    return _save(image, "WEBP", quality=85, method=2)
 
 
 def _encode_gif(image: Image.Image) -> bytes:
@@ -269,7 +297,9 @@ def _thumbnails(image: Image.Image) -> tuple[Thumb, ...]:
     for width in widths:
         height = max(1, round(image.height * width / image.width))
         source = source.resize((width, height), Image.Resampling.LANCZOS)
-        thumbs.append(Thumb(width=width, height=height, data=_save(source, "WEBP", quality=80)))
+        thumbs.append(
+            Thumb(width=width, height=height, data=_save(source, "WEBP", quality=80, method=2))
+        )
     return tuple(reversed(thumbs))
 
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageCms
 from PIL.PngImagePlugin import PngInfo
 
-from files.images import MAX_SIDE, ImageRefused, ProcessedImage, process_upload
+from files.images import MAX_SIDE, MAX_STORED_SIDE, ImageRefused, ProcessedImage, process_upload
 
 CI = settings(
     max_examples=150,
@@ -342,10 +342,27 @@ def test_an_image_with_a_side_too_long_is_refused(size):
     assert "8000 pixels" in str(error)
 
 
-def test_the_longest_side_allowed_is_accepted():
+def test_the_longest_side_allowed_is_accepted_and_stored_scaled_down():
     result = upload(encode(Image.new("L", (MAX_SIDE, 1)), "PNG"))
 
-    assert (result.width, result.height) == (MAX_SIDE, 1)
+    assert (result.width, result.height) == (MAX_STORED_SIDE, 1)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "PNG"])
+def test_a_big_picture_is_stored_at_the_stored_size_keeping_its_shape(fmt):
+    result = upload(encode(picture((6000, 4000)), fmt))
+
+    assert (result.width, result.height) == (MAX_STORED_SIDE, 2731)
+    assert Image.open(BytesIO(result.data)).size == (MAX_STORED_SIDE, 2731)
+    assert [t.width for t in result.thumbs] == [320, 640, 1280]
+
+
+def test_a_big_sideways_photo_is_turned_upright_after_scaling():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to view
+    result = upload(encode(picture((6000, 4000)), "JPEG", exif=exif.tobytes()))
+
+    assert (result.width, result.height) == (2731, MAX_STORED_SIDE)
 
 
 def test_a_file_over_the_byte_limit_is_refused():
