@@ -238,6 +238,7 @@ def main(argv=None) -> int:
         return 2
     started_at = datetime.now(UTC)
     load_start = report.load()
+    yardstick_start = report.yardstick()
     name = args.database or (
         "kotoba_bench" if args.articles == 1000 else f"kotoba_bench_{args.articles}"
     )
@@ -249,6 +250,7 @@ def main(argv=None) -> int:
     notes = []
     try:
         say(f"Load average at the start: {load_start} ({os.cpu_count()} cores)")
+        say(f"Yardstick (a fixed Python loop): {yardstick_start} ms of CPU")
         say(f"Database {name}; Redis {redis_url}; work folder {workdir}")
         flush_redis(redis_url)
         if args.reuse:
@@ -321,9 +323,11 @@ def main(argv=None) -> int:
             dict(spec, pages=memory_pages or spec["pages"], signed_cookie=cookies["signed-in"]),
         )
         load_end = report.load()
+        yardstick_end = report.yardstick()
 
         pg_version = database.server_version(args.server)
         facts = report.machine(pg_version)
+        facts["yardstick"] = f"{yardstick_start} ms at the start, {yardstick_end} ms at the end"
         key = f"{info['articles']} articles × {info['revisions']} revisions" + (
             f", pages: {args.only}" if args.only else ""
         )
@@ -378,7 +382,8 @@ def render(
         f"{facts['ram_gib']} GiB RAM, Linux {facts['kernel']}; PostgreSQL {facts['postgresql']}, "
         f"Python {facts['python']}, Django {facts['django']}, gunicorn {facts['gunicorn']} "
         f"({WORKERS} sync workers), wrk {facts['wrk']}. Load average (1, 5, 15 min) at the start "
-        f"{load_start}, at the end {load_end}.",
+        f"{load_start}, at the end {load_end}. Yardstick (CPU of a fixed Python loop, lower is "
+        f"faster; compare runs by it): {facts.get('yardstick', 'not measured')}.",
         "",
         f"Corpus: {info['articles']:,} articles × {info['revisions']} revision(s) of ~1,200 "
         "words (bench/corpus.py), plus two articles of 10 and 10,000 revisions; "

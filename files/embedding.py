@@ -24,25 +24,27 @@ def picture_urls(version) -> dict:
     }
 
 
+def _embed(file: File) -> dict:
+    version = file.current
+    return {
+        "page_url": reverse("file", args=[file.name]),
+        "width": version.width,
+        "height": version.height,
+        "alt": file.alt_text,
+        "is_adult": file.is_adult,
+        **picture_urls(version),
+    }
+
+
 def resolve_files(names) -> dict[str, dict | None]:
     keys = {name: file_key(name) for name in names}
     wanted = {key for key in keys.values() if key and len(key) <= KEY_MAX}
-    found = {
-        f.key: f for f in File.objects.visible().filter(key__in=wanted).select_related("current")
-    }
-    result: dict[str, dict | None] = {}
-    for name, key in keys.items():
-        file = found.get(key)
-        if file is None:
-            result[name] = None
-            continue
-        version = file.current
-        result[name] = {
-            "page_url": reverse("file", args=[file.name]),
-            "width": version.width,
-            "height": version.height,
-            "alt": file.alt_text,
-            "is_adult": file.is_adult,
-            **picture_urls(version),
-        }
-    return result
+    visible = File.objects.visible().filter(key__in=wanted).select_related("current")
+    found = {file.key: _embed(file) for file in visible}
+    return {name: found.get(key) for name, key in keys.items()}
+
+
+def every_visible_file() -> dict[str, dict]:
+    """File key -> what `resolve_files` says, for every file readers can see (the import
+    resolves embeds from this in processes that do not use the database)."""
+    return {file.key: _embed(file) for file in File.objects.visible().select_related("current")}

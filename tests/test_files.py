@@ -305,6 +305,8 @@ def test_a_moderator_accepts_an_upload_on_the_review_desk_and_articles_show_it(
     article = make_article("Blush", author=autoconfirmed, body="[[File:Blush.png]]")
     assert "<img" not in client.get(article.get_absolute_url()).content.decode()
     desk = as_user(moderator)
+    index = desk.get(reverse("admin:index")).content.decode()
+    assert "<strong>1</strong> pending upload</a>" in index
     listing = desk.get(reverse("admin:files_fileversion_changelist") + "?status__exact=pending")
     page = listing.content.decode()
     assert "Blush.png" in page and "CC BY-SA 4.0" in page and "<img" in page

@@ -636,3 +636,52 @@ def test_the_import_makes_as_many_queries_for_forty_articles_as_for_four(tmp_pat
         counts.append(len(queries))
     assert counts[0] == counts[1]
     assert Link.objects.filter(target__isnull=False).count() == 40
+
+
+# --- pictures ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_imported_articles_show_the_wikis_pictures_as_an_edit_would(tmp_path, workers):
+    """[[File:...]] in imported text renders with the wiki's visible files (resolved before the
+    worker processes start: they never touch the database), adult pictures only under an
+    adult tag, and the file pages list the imported articles that show them."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    from files import services as files
+    from files.models import FileUse
+
+    picture = BytesIO()
+    Image.new("RGB", (700, 400), "teal").save(picture, "PNG")
+    uploader = make_user("uploader", trust="autoconfirmed")
+    for name, adult in (("Chart", False), ("Cover", True)):
+        picture.seek(0)
+        files.upload(
+            user=uploader,
+            fileobj=picture,
+            details=files.Details(
+                name=name, licence="cc0-1.0", alt_text=f"{name} alt", own_work=True, is_adult=adult
+            ),
+        )
+    body = "[[File:Chart.png|A caption]]\n\n[[File:Cover.png]] and [[File:Missing.png]]"
+    path = write(
+        tmp_path,
+        article("Plain", revision("Plain", body=body)),
+        article("Explicit one", revision("Explicit one", body=body, tags=["Explicit"])),
+    )
+    assert import_articles(path, workers=workers, batch_size=1).articles == 2
+
+    plain = Article.objects.get(title="Plain").published_revision.body_html
+    assert plain.count("<img") == 1 and "<figcaption>A caption</figcaption>" in plain
+    assert "shown only on articles tagged adult" in plain
+    assert "/files/upload/?name=Missing.png" in plain
+    explicit = Article.objects.get(title="Explicit one").published_revision.body_html
+    assert explicit.count("<img") == 2
+    uses = set(FileUse.objects.values_list("article__title", "file_key"))
+    assert uses == {
+        (title, key)
+        for title in ("Plain", "Explicit one")
+        for key in ("chart.png", "cover.png", "missing.png")
+    }

@@ -31,6 +31,9 @@ READER_PAGES = {
     "tags": "/tags/",
     "tag": "/tags/character-archetypes/",
     "recent": "/recent/",
+    "article-with-picture": "/wiki/isekai/",
+    "files": "/files/",
+    "file": "/files/dere-types.png/",
     "reading-settings": "/settings/reading/",
     "profile": "/users/editor/",
     "signup": "/accounts/signup/",
@@ -47,6 +50,7 @@ EDITOR_PAGES = {
     "watchlist": "/watchlist/",
     "account-settings": "/accounts/settings/",
     "revert": "/wiki/tsundere/revert/1/",
+    "upload": "/files/upload/",
 }
 MISSING = {"missing-article"}  # answered 404 on purpose (the styled "create it" page)
 WIDTHS = {"desk": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -94,6 +98,9 @@ def test_editor_pages_have_no_serious_accessibility_violations(demo, browse, tal
     sign_in(browse, demo.url, "editor")
     pages = {**EDITOR_PAGES, "talk-thread-signed-in": talk_threads["moe"]}
     assert _walk(browse, demo.url, pages, scheme) == {}
+    browse.goto(demo.url + "/wiki/tsundere/edit/")
+    browse.get_by_role("button", name="Insert a picture").click()
+    assert axe_violations(browse) == []  # the picture dialog, open
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -109,4 +116,6 @@ def test_moderator_review_desk_has_no_serious_accessibility_violations(demo, bro
     found["pending-changes"] = axe_violations(page)
     page.get_by_role("link", name="Kuudere").first.click()
     found["review"] = axe_violations(page)
+    page.goto(demo.url + "/admin/files/fileversion/")
+    found["uploads"] = axe_violations(page)
     assert {name: v for name, v in found.items() if v} == {}

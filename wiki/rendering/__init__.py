@@ -167,7 +167,11 @@ def wikilink_targets(text: str) -> set[str]:
 
 
 def file_names(text: str) -> set[str]:
-    """Names of the files ``text`` embeds with ``[[File:...]]`` (read from the parse)."""
+    """Names of the files ``text`` embeds with ``[[File:...]]`` (read from the parse). A text
+    without ``[[file:`` in any case embeds none and is not parsed: publishing asks this of
+    every text it publishes, the import's included, whose parse happened elsewhere."""
+    if "[[file:" not in (text or "").lower():
+        return set()
     doc, _ = _parse(_well_formed(text))
     return set(doc.file_names) if doc is not None else set()
 

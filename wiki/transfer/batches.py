@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from files.models import FileUse
+
 from .. import names, pagecache
 from ..models import Alias, Article, Link, Revision, RevisionStatus, SearchEntry
 from . import rows
@@ -215,7 +217,7 @@ def _aliases(batch, context) -> None:
 def _links_and_search(batch, made, context) -> None:
     """The link table and the search entry of every published article, as publish() leaves
     them. Link targets are filled in at the end, when every article has its id."""
-    links, entries = [], []
+    links, entries, uses = [], [], []
     for (entry, prepared), revisions in zip(batch, made, strict=True):
         index = prepared.article.published_index
         if index is None:
@@ -229,6 +231,9 @@ def _links_and_search(batch, made, context) -> None:
             {"source_id": entry.pk, "target_key": key, "target_id": _target(key, context)}
             for key in sorted(keys)
         ]
+        # The pictures it shows, as files.uses.sync_uses records them.
+        shown = {names.name_key(name) for name in rendered.file_names} - {""}
+        uses += [{"article_id": entry.pk, "file_key": key} for key in sorted(shown)]
         tag_ids = {context.tag_ids[names.name_key(name)] for name in revision.tags}
         tag_names = [context.tag_names[pk] for pk in sorted(tag_ids, key=context.tag_rank.get)]
         # Field for field what publishing._sync_search_entry writes (a test compares them).
@@ -248,6 +253,7 @@ def _links_and_search(batch, made, context) -> None:
         )
     rows.insert(Link, links)
     rows.insert(SearchEntry, entries)
+    rows.insert(FileUse, uses)
 
 
 def _target(key: str, context: Context) -> int | None:

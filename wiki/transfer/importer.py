@@ -35,6 +35,9 @@ from django.db.models import Exists, F, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from files.embedding import every_visible_file
+from files.models import FileUse
+
 from .. import names, pagecache
 from ..models import Alias, Article, Link, Revision, SearchEntry, Tag, TagAlias
 from ..rendering import render
@@ -164,6 +167,8 @@ def _write(path, plan: Plan, processes: int, batch_size: int, say) -> int:
     )
     # Read by the workers (forked after this) to resolve wikilinks.
     workers.LINK_SLUGS = {key: target[0] for key, target in targets.items()}
+    workers.PICTURES = every_visible_file()
+    workers.ADULT_TAGS = _adult_tag_keys()
     items = ((place, raw) for place, raw in records.read(path) if place in plan.entries)
     done, total, started = 0, len(plan.entries), time.monotonic()
     try:
@@ -180,10 +185,16 @@ def _write(path, plan: Plan, processes: int, batch_size: int, say) -> int:
             if batch:
                 batches.write_batch(batch, context)
     finally:
-        workers.LINK_SLUGS = {}
+        workers.LINK_SLUGS, workers.PICTURES, workers.ADULT_TAGS = {}, {}, set()
     with transaction.atomic():
         _finish(context, max_before)
     return context.revisions
+
+
+def _adult_tag_keys() -> set[str]:
+    adult = Tag.objects.filter(is_adult=True)
+    aliases = TagAlias.objects.filter(tag__in=adult).values_list("name", flat=True)
+    return {names.name_key(name) for name in [*adult.values_list("name", flat=True), *aliases]}
 
 
 def _create_users(plan: Plan) -> dict[str, int]:
@@ -275,7 +286,7 @@ def _analyze() -> None:
     before, and pick plans for that (scanning an index of every accepted revision, say)."""
     if connection.vendor != "postgresql":
         return
-    written = (Article, Revision, Revision.tags.through, Alias, Link, SearchEntry)
+    written = (Article, Revision, Revision.tags.through, Alias, Link, SearchEntry, FileUse)
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in written)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")

@@ -3,8 +3,8 @@
 The importer hands raw records to ``check`` (first pass: clean every record, keep what the
 checks across the file need) and ``prepare`` (second pass: clean again and render every
 revision once). Both are plain functions of their argument and never touch the database;
-``prepare`` resolves wikilinks through ``LINK_SLUGS``, which the importer fills before the
-workers are forked.
+``prepare`` resolves wikilinks through ``LINK_SLUGS`` and pictures through ``PICTURES``,
+which the importer fills before the workers are forked.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ from .records import CleanArticle, RecordError, clean_article, decode, is_header
 # name key -> slug of every published, live article (the file's and the wiki's): the
 # importer sets it before the workers fork; ``prepare`` resolves wikilinks with it.
 LINK_SLUGS: dict[str, str] = {}
+# Set the same way: file key -> the picture readers see (files.embedding), for [[File:...]];
+# and the name keys (names and aliases) of adult tags, which may show adult pictures.
+PICTURES: dict[str, dict] = {}
+ADULT_TAGS: set[str] = set()
 
 
 @dataclass
@@ -106,6 +110,7 @@ class Rendered:
     faq: list
     external_links: list[str]
     link_targets: list[str]
+    file_names: list[str]
 
 
 @dataclass
@@ -121,6 +126,15 @@ def _resolve(titles) -> dict[str, str | None]:
     return {t: LINK_SLUGS.get(names.name_key(t)) for t in titles if "\x00" not in t}
 
 
+def _pictures(file_names) -> dict[str, dict | None]:
+    """files.embedding.resolve_files, answered from PICTURES."""
+    return {name: PICTURES.get(names.name_key(name)) for name in file_names}
+
+
+def _adult(revision):
+    return lambda: any(names.name_key(tag) in ADULT_TAGS for tag in revision.tags)
+
+
 def prepare(item: tuple[str, object]):
     """Second pass, in a worker: the cleaned article with every revision rendered once,
     links resolved against the whole wiki as it will be. (place, Prepared | None)."""
@@ -131,7 +145,7 @@ def prepare(item: tuple[str, object]):
     article = clean_article(record, parse_bodies=False)  # the first pass parsed them
     rendered = []
     for revision in article.revisions:
-        result = render(revision.values["body"], _resolve)
+        result = render(revision.values["body"], _resolve, files=_pictures, adult=_adult(revision))
         if result.problem is not None:  # cannot happen: the first pass refused it
             raise RecordError(f"{place}: {result.problem.message}", result.problem.code)
         rendered.append(
@@ -140,6 +154,7 @@ def prepare(item: tuple[str, object]):
                 faq=[list(pair) for pair in result.faq],
                 external_links=result.external_links,
                 link_targets=sorted(result.wikilink_targets),
+                file_names=sorted(result.file_names),
             )
         )
     published = article.published_index
