@@ -1,43 +1,15 @@
 """The moderators' side: pending uploads with their picture and licence, accept and reject,
 delete and restore. Every action calls files.services."""
 
-from django import forms
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from wiki.admin.reasons import with_reason
 from wiki.moderation import ModerationError
 
 from . import services
 from .embedding import picture_urls
 from .models import File, FileLog, FileVersion, VersionStatus
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), help_text="The uploader is told this reason."
-    )
-
-
-def _ask_reason(modeladmin, request, queryset, *, action: str, title: str, verb: str):
-    """An action's second step: one reason for every selected row (None once it is given)."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        return form.cleaned_data["reason"]
-    return TemplateResponse(
-        request,
-        "admin/files/reason.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "opts": modeladmin.model._meta,
-            "title": title,
-            "verb": verb,
-            "queryset": queryset,
-            "form": form,
-            "action": action,
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        },
-    )
 
 
 def _preview(version) -> str:
@@ -110,22 +82,21 @@ class FileVersionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reject selected uploads (with one reason)", permissions=["change"])
     def reject_selected(self, request, queryset):
-        reason = _ask_reason(
+        def apply(version, reason):
+            if version.status != VersionStatus.PENDING:
+                return False
+            services.reject(version, moderator=request.user, reason=reason)
+            return True
+
+        return with_reason(
             self,
             request,
             queryset,
             action="reject_selected",
-            title="Reject the selected uploads",
-            verb="Reject them",
+            verb="Rejected",
+            apply=apply,
+            explanation="The uploaders receive the reason.",
         )
-        if not isinstance(reason, str):
-            return reason
-        count = 0
-        for version in queryset.filter(status=VersionStatus.PENDING):
-            services.reject(version, moderator=request.user, reason=reason)
-            count += 1
-        self.message_user(request, f"Rejected {count} upload(s).")
-        return None
 
 
 @admin.register(File)
@@ -181,20 +152,21 @@ class FileAdmin(admin.ModelAdmin):
         description="Delete selected files for readers (with one reason)", permissions=["change"]
     )
     def delete_files(self, request, queryset):
-        reason = _ask_reason(
+        def apply(file, reason):
+            if file.is_deleted:
+                return False
+            services.delete(file, moderator=request.user, reason=reason)
+            return True
+
+        return with_reason(
             self,
             request,
             queryset,
             action="delete_files",
-            title="Delete the selected files",
-            verb="Delete them",
+            verb="Deleted",
+            apply=apply,
+            explanation="Readers no longer see them; moderators still do, and can restore them.",
         )
-        if not isinstance(reason, str):
-            return reason
-        for file in queryset.filter(is_deleted=False):
-            services.delete(file, moderator=request.user, reason=reason)
-        self.message_user(request, "Deleted. Moderators still see the files and can restore them.")
-        return None
 
     @admin.action(description="Restore selected files", permissions=["change"])
     def restore_files(self, request, queryset):

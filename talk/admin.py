@@ -1,52 +1,16 @@
 """The moderators' side of talk pages: pending posts beside pending revisions, with the same
 accept and reject (with a reason, sent to the author), hiding posts and locking threads."""
 
-from django import forms
 from django.contrib import admin, messages
-from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
-from wiki.admin.revisions import GuidelineChoice
+from wiki.admin.reasons import with_reason
 from wiki.models import RevisionStatus
 
 from . import services
 from .models import Post, PostReport, Thread
 
-
-class ReasonForm(GuidelineChoice):
-    """A reason, which may name the guideline broken (as when declining an edit)."""
-
-    # With a guideline's name and address in front, it still fits the 1,000 characters
-    # kept for a hidden post's or a lock's reason.
-    reason = forms.CharField(
-        required=False, max_length=600, widget=forms.Textarea(attrs={"rows": 3}), label="Reason"
-    )
-
-    def clean(self):
-        data = super().clean()
-        if not (data.get("reason") or "").strip() and not data.get("guideline"):
-            self.add_error("reason", "Give a reason or a guideline.")
-        return data
-
-
-def _with_reason(modeladmin, request, queryset, action, verb, apply):
-    """An action that asks for one reason first (an intermediate page), then applies it."""
-    form = ReasonForm(request.POST if "apply" in request.POST else None)
-    if form.is_valid():
-        reason = form.cited_reason()
-        count = sum(1 for item in queryset if apply(item, reason))
-        modeladmin.message_user(request, f"{verb} {count}.")
-        return None
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": f"{verb}: give a reason",
-        "queryset": queryset,
-        "form": form,
-        "action": action,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        "opts": modeladmin.model._meta,
-    }
-    return TemplateResponse(request, "admin/talk/with_reason.html", context)
+TOLD = "The authors of rejected posts receive the reason; a hidden post shows it to moderators."
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -118,7 +82,15 @@ class PostAdmin(admin.ModelAdmin):
             services.reject(post, moderator=request.user, reason=reason)
             return True
 
-        return _with_reason(self, request, queryset, "reject_selected", "Rejected", apply)
+        return with_reason(
+            self,
+            request,
+            queryset,
+            action="reject_selected",
+            verb="Rejected",
+            apply=apply,
+            explanation=TOLD,
+        )
 
     @admin.action(description="Hide selected posts (with a reason)", permissions=["change"])
     def hide_selected(self, request, queryset):
@@ -126,7 +98,15 @@ class PostAdmin(admin.ModelAdmin):
             services.hide(post, moderator=request.user, reason=reason)
             return True
 
-        return _with_reason(self, request, queryset, "hide_selected", "Hidden", apply)
+        return with_reason(
+            self,
+            request,
+            queryset,
+            action="hide_selected",
+            verb="Hidden",
+            apply=apply,
+            explanation=TOLD,
+        )
 
     @admin.action(description="Show selected hidden posts again", permissions=["change"])
     def unhide_selected(self, request, queryset):
@@ -163,7 +143,15 @@ class ThreadAdmin(admin.ModelAdmin):
             services.lock(thread, moderator=request.user, reason=reason)
             return True
 
-        return _with_reason(self, request, queryset, "lock_selected", "Locked", apply)
+        return with_reason(
+            self,
+            request,
+            queryset,
+            action="lock_selected",
+            verb="Locked",
+            apply=apply,
+            explanation=TOLD,
+        )
 
     @admin.action(description="Unlock selected threads", permissions=["change"])
     def unlock_selected(self, request, queryset):
