@@ -90,7 +90,10 @@ def _file_or_404(request, name):
 
 
 def file_page(request, name):
-    file = _file_or_404(request, name)
+    return _file_page(request, _file_or_404(request, name))
+
+
+def _file_page(request, file, *, version_form=None, status=200):
     versions = selectors.versions_for(file, request.user)
     shown = file.current or next(iter(versions), None)
     prefs = prefs_for(request)
@@ -105,9 +108,9 @@ def file_page(request, name):
         "withheld": withheld,
         "can_edit": permissions.edit_refusal(request.user) is None,
         "can_moderate": permissions.can_moderate(request.user),
-        "version_form": VersionForm(),
+        "version_form": version_form or VersionForm(),
     }
-    return render(request, "files/file.html", context)
+    return render(request, "files/file.html", context, status=status)
 
 
 @confirmed_email_required
@@ -124,15 +127,15 @@ def new_version(request, name):
                 summary=form.cleaned_data["summary"],
             )
         except services.UploadRefused as refused:
-            messages.error(request, str(refused))
+            form.add_error("picture", str(refused))
         else:
             if version.is_pending:
                 messages.info(request, "New version uploaded; it waits for a moderator's review.")
             else:
                 messages.success(request, "New version uploaded.")
-    else:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return redirect(file)
+            return redirect(file)
+    # Back on the file page with what was typed (a browser never keeps the chosen file).
+    return _file_page(request, file, version_form=form, status=400)
 
 
 @confirmed_email_required

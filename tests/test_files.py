@@ -457,3 +457,16 @@ def test_what_is_stored_is_checked_whoever_calls_the_service(autoconfirmed):
     with pytest.raises(services.UploadRefused, match="source can be at most 500"):
         upload(autoconfirmed, own_work=False, source="s" * 501)
     assert not File.objects.exists()
+
+
+def test_a_refused_new_version_comes_back_with_its_summary(as_user, autoconfirmed):
+    upload(autoconfirmed)
+    svg = io.BytesIO(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    svg.name = "new.png"
+    response = as_user(autoconfirmed).post(
+        "/files/Blush.png/upload/", {"picture": svg, "summary": "Brighter colours"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'value="Brighter colours"' in page and "JPEG, PNG, WebP or GIF" in page
+    assert File.objects.get().versions.count() == 1
