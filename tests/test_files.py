@@ -80,6 +80,7 @@ def media_path(url: str) -> str:
 
 def test_a_trusted_upload_is_published_at_once_with_its_page(as_user, autoconfirmed):
     client = as_user(autoconfirmed)
+    assert "/wiki/guidelines/#pictures" in client.get(reverse("file_upload")).content.decode()
     response = client.post(reverse("file_upload"), form())
     assert response.status_code == 302
     file = File.objects.get()
