@@ -1,14 +1,14 @@
 from django import forms
 
-from . import limits as images
+from . import limits
 from .models import ALT_MAX, DESCRIPTION_MAX, NAME_MAX, RATIONALE_MAX, SOURCE_MAX, Licence
 
 
 class UploadForm(forms.Form):
     picture = forms.FileField(
         label="Picture",
-        help_text=f"{images.ACCEPTED_TEXT}, at most {images.MAX_BYTES // (1024 * 1024)} MB and "
-        f"{images.MAX_SIDE:,} pixels a side. It is re-encoded, and its metadata (camera, "
+        help_text=f"{limits.ACCEPTED_TEXT}, at most {limits.MAX_BYTES // (1024 * 1024)} MB and "
+        f"{limits.MAX_SIDE:,} pixels a side. It is re-encoded, and its metadata (camera, "
         "place) removed.",
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}

@@ -1,5 +1,7 @@
 """Reading files: who may see which file, version and picture. One place for these rules."""
 
+from django.db.models import Q
+
 from wiki.models import Article
 from wiki.preferences import filter_articles
 
@@ -25,14 +27,13 @@ def file_named(name: str, *, viewer) -> File | None:
 
 
 def versions_for(file: File, user) -> list[FileVersion]:
+    """Accepted versions; also the user's own (pending or rejected); all for moderators."""
     versions = file.versions.select_related("uploaded_by", "reviewed_by")
     if not _moderator(user):
-        accepted = versions.filter(status=VersionStatus.ACCEPTED)
+        shown = Q(status=VersionStatus.ACCEPTED)
         if user is not None and user.is_authenticated:
-            accepted = versions.filter(status=VersionStatus.ACCEPTED) | versions.filter(
-                uploaded_by=user
-            )
-        versions = accepted
+            shown |= Q(uploaded_by=user)
+        versions = versions.filter(shown)
     return list(versions.order_by("-number"))
 
 

@@ -17,7 +17,6 @@ from wiki.preferences import prefs_for
 from . import selectors, services
 from .embedding import picture_urls
 from .forms import UploadForm, VersionForm
-from .models import LICENCE_URLS
 
 # What the media view serves: content-addressed pictures and their thumbnails, nothing else.
 _MEDIA_NAME = re.compile(r"files/([0-9a-f]{2})/([0-9a-f]{64})(?:-(\d{1,5}))?\.(jpg|png|webp|gif)")
@@ -104,7 +103,6 @@ def _file_page(request, file, *, version_form=None, status=200):
         "urls": picture_urls(shown) if shown else None,
         "versions": versions,
         "used_on": selectors.used_on(file, prefs),
-        "licence_url": LICENCE_URLS.get(file.licence, ""),
         "withheld": withheld,
         "can_edit": permissions.edit_refusal(request.user) is None,
         "can_moderate": permissions.can_moderate(request.user),

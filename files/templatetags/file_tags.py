@@ -1,13 +1,15 @@
 from django import template
 
-from ..models import FileVersion, Licence, VersionStatus
+from ..forms import UploadForm
+from ..models import FileVersion, VersionStatus
 
 register = template.Library()
 
 
 @register.simple_tag
-def licence_choices():
-    return Licence.choices
+def upload_form():
+    """The upload page's form, for the editor's picture dialog (ids apart from the editor's)."""
+    return UploadForm(auto_id="picture-%s")
 
 
 @register.simple_tag
