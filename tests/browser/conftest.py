@@ -7,12 +7,15 @@ any host but the test server.
 """
 
 import os
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import override_settings
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +97,30 @@ class PageWatch:
 
     def check(self):
         assert not self.problems, "\n".join(self.problems)
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    """The live server answers on threads, but with the in-memory SQLite database of the
+    tests they all share one connection, and two requests using it at once fail ("bad
+    parameter or other API misuse"). Pages now load pictures through the media view, which
+    asks the database, several at a time: the application runs one request at a time (the
+    threads still accept connections, so a browser's kept-alive ones block nothing)."""
+
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_one_request_at_a_time():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LiveServerThread, "server_class", _OneRequestAtATime)
+        yield
 
 
 @pytest.fixture
