@@ -2,6 +2,7 @@
 snippets on every database; websearch syntax, ranking, typo suggestions and the GIN index on
 PostgreSQL."""
 
+import random
 import re
 
 import pytest
@@ -441,3 +442,68 @@ def test_the_gin_index_and_generated_column_exist(db):
         )
         (indexdef,) = cursor.fetchone()
     assert "USING gin (document)" in indexdef
+
+
+@postgres_only
+def test_the_ranked_statement_is_compiled_once_per_shape_and_finds_what_the_queryset_finds(
+    moderator,
+):
+    """The ranked query's SQL is kept per shape (hidden tags, kind, tag) with stand-ins for
+    the words: whatever the words and the shape, it ranks exactly what the queryset it was
+    compiled from ranks."""
+    lewd, fans = make_tag("Lewd", adult=True), make_tag("Fan culture")
+    make_article("Moe", author=moderator, body="Moe fans love moe.", tags=[fans])
+    make_article("Moe blob", author=moderator, kind="genre", body="A fan of moe.")
+    make_article("Lewd moe", author=moderator, body="Fans of moe too.", tags=[lewd])
+    make_article("Otaku", author=moderator, body="Fans, not moe.", aliases="Moe fan")
+    make_article("Devotees", author=moderator, body="Followers.", aliases="Fans")
+    search_service._ranked_statement.cache_clear()
+    queries = ["moe", "fans", '"moe fans"', "moe -lewd", "otaku or blob", "Moe fan", "zzz"]
+    queries += [search_service._QUERY, search_service._KEY]  # typed as words, found as words
+    shapes = [
+        (ReaderPrefs(), None, None),
+        (ReaderPrefs(frozenset({lewd.pk})), None, None),
+        (ReaderPrefs(), "genre", None),
+        (ReaderPrefs(frozenset({lewd.pk})), "term", fans),
+    ]
+    found_something = set()
+    for prefs, kind, tag in shapes:
+        for q in queries:
+            engine = search_service._Postgres(q, search_service.parse(q))
+            entries = search_service.for_reader(
+                SearchEntry.objects.all(), prefs, kind=kind, tag=tag
+            )
+            key = search_service.normalize_title(q)
+            ranked, _ = engine.ranked_ids(entries, prefs, kind=kind, tag=tag, key=key)
+            assert ranked == list(engine.ranked_query(entries, key)), (q, prefs, kind, tag)
+            found_something.update([q] if ranked else [])
+            if q == "fans" and not kind:  # the exact alias first, though it ranks lower
+                assert ranked[0] == Article.objects.get(title="Devotees").pk
+
+    assert {"moe", "fans", '"moe fans"', "Moe fan"} <= found_something
+    assert search_service._ranked_statement.cache_info().misses == len(shapes)
+
+
+@postgres_only
+def test_english_stemming_keeps_the_first_letter_that_highlighting_relies_on(db):
+    """Excerpts ask the database only about words that begin as a query word does
+    (`_words_starting`): sound only while PostgreSQL's English stemmer never changes a word's
+    first letter. Irregular forms, and thousands of made-up words. (The second letter does
+    change: "dying" is "die".)"""
+    irregular = "skies sky skis ski dying die lying lie tying tie idly gently ugly early only "
+    irregular += "singly news howe atlas cosmos bias andes generously communities united "
+    irregular += "cried crying happily yelling yes ayes eyes icy iced"
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyz" + "aeiouy" * 3
+    made_up = ["".join(rng.choices(letters, k=rng.randint(2, 12))) for _ in range(5000)]
+    words = sorted(set(irregular.split() + made_up))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w, tsvector_to_array(to_tsvector('english', w)) FROM unnest(%s::text[]) w",
+            [words],
+        )
+        stems = dict(cursor.fetchall())
+
+    changed = {w: s for w, s in stems.items() if s and not s[0].startswith(w[0])}
+    assert not changed
+    assert stems["communities"] == ["communiti"] and stems["dying"] == ["die"]

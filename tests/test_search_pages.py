@@ -2,12 +2,15 @@
 stay apart, the reader's filters, "did you mean" for misspellings on both databases, FTS5 on
 SQLite, query budgets per page, and on PostgreSQL plans that never walk the articles."""
 
+import html
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.factories import make_article, make_tag
 from wiki import search as search_service
@@ -165,6 +168,39 @@ def test_snippet_of_a_long_unbroken_run_stays_bounded():
 
     assert len(excerpt) < 400
     assert "<mark>" in excerpt
+
+
+_TEXT = st.text(alphabet='ab AB\n.,-_<&"é寝', max_size=600)
+# Query words as `parse` gives them: never blank, never with space at either end.
+_WORD = st.text(alphabet="abAB é寝-", min_size=1, max_size=8).map(str.strip).filter(bool)
+_WORDS = st.lists(_WORD, max_size=3)
+
+
+@given(text=_TEXT, words=_WORDS, whole_words=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_any_snippet_is_an_escaped_piece_of_the_text_marking_only_the_words(
+    text, words, whole_words
+):
+    """Whatever the text and the words: the excerpt is one piece of the text (blocks joined
+    by a middle dot), escaped, and every <mark> holds a match of a word; if a word occurs at
+    all (as a whole word, when asked), the excerpt marks one."""
+    excerpt = search_service.snippet(text, words, whole_words=whole_words)
+
+    assert re.sub(r"</?mark>", "", excerpt).count("<") == 0
+    marked = [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", excerpt, re.S)]
+    plain = html.unescape(re.sub(r"</?mark>", "", excerpt)).removeprefix("… ")
+    plain = plain.removesuffix(" …")
+    assert plain in text.replace("\n", " · ")
+    folded = [w.lower() for w in words]
+    for piece in marked:
+        if whole_words:
+            assert piece.lower() in folded, (piece, words)
+        else:
+            assert any(w in piece.lower() for w in folded), (piece, words)
+    occurs = search_service._matches(
+        text, search_service._pattern(words), whole_words=whole_words, limit=1
+    )
+    assert bool(marked) == bool(occurs)
 
 
 def test_search_text_has_a_line_per_block_and_no_footnote_numbers():

@@ -27,13 +27,14 @@ When nothing matches, titles and aliases close to the query are offered instead,
 scored with rapidfuzz, so both databases pick the same suggestion.
 """
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     Case,
     Exists,
@@ -248,9 +249,9 @@ class _Postgres:
         """The search rows among `rows` that match the query anywhere."""
         return self._matching(rows, "document")
 
-    def ranked_ids(self, entries, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
-        """One query: the candidates (exact names, the newest head and body matches) as a
-        UNION of index scans, then ranked."""
+    def ranked_query(self, entries, key):
+        """The candidates (exact names, the newest head and body matches) as a UNION of index
+        scans, ranked: a queryset of ids."""
         newest = ("-pk",)
         head = self._matching(entries, "head").order_by(*newest).values("pk")[: RANKED + 1]
         body = self._matching(entries, "document").order_by(*newest).values("pk")[: RANKED + 1]
@@ -258,28 +259,30 @@ class _Postgres:
         aliased = entries.filter(pk__in=Alias.objects.filter(key=key).values("article_id"))
         candidates = head.union(body, titled, aliased.values("pk"))
         document = TableColumn("document", SearchVectorField())
-        ranked = list(
+        return (
             SearchEntry.objects.filter(pk__in=candidates)
             .annotate(tier=_exact_tier(key), rank=SearchRank(document, self.tsquery))
             .order_by("-tier", "-rank", "title", "pk")
             .values_list("pk", flat=True)
         )
+
+    def ranked_ids(self, entries, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
+        """One query, `ranked_query`'s, from its SQL compiled once per shape (below)."""
+        sql, params = _ranked_statement(prefs.hidden_tag_ids, kind, tag.pk if tag else None)
+        values = {_QUERY: self.query, _KEY: key}
+        params = [values.get(param, param) for param in params]
+        with connections[router.db_for_read(SearchEntry)].cursor() as cursor:
+            cursor.execute(sql, params)
+            ranked = [row[0] for row in cursor.fetchall()]
         return ranked, len(ranked) > RANKED
 
     def highlighter(self, texts):
         """The words of these texts that match a query word under the same English stemming
         as the index (one query), as a `snippet` function."""
         positive = " ".join(self.terms.positive)
-        # Stemming keeps a word's first letter: only words sharing one with the query can
-        # match, which leaves a few dozen of a page's thousands to ask about (and the scan
-        # reads only those: most of a text is never copied out of it).
-        initials = sorted({w[0] for w in _WORD.findall(positive.lower())})
-        if not initials:
+        words = _words_starting(texts, {w[0] for w in _WORD.findall(positive.lower())})
+        if not words:
             return lambda text: snippet(text, [], whole_words=True)
-        starting = re.compile(rf"\b[{re.escape(''.join(initials))}]\w*", re.IGNORECASE)
-        words = set()
-        for text in texts:
-            words.update(w.lower() for w in starting.findall(text, 0, PG_SNIPPET_CHARS))
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT w FROM unnest(%s::text[]) AS w WHERE "
@@ -301,6 +304,43 @@ class _Postgres:
                 "pk", "title", "aliases"
             )
         )
+
+
+# Stand-ins for the query and its title key while the ranked query's SQL is compiled: they
+# reach the SQL as parameters (never inlined), which `ranked_ids` swaps for the real ones.
+_QUERY = "kotoba-search-query-stand-in"
+_KEY = "kotoba-search-key-stand-in"
+
+
+@functools.lru_cache(maxsize=256)
+def _ranked_statement(hidden_tag_ids: frozenset, kind, tag_id) -> tuple[str, tuple]:
+    """The SQL and parameters of `_Postgres.ranked_query` for one shape of search: the
+    reader's hidden tags, the kind and the tag asked for. Building and compiling that
+    queryset costs several milliseconds of CPU per search, more than PostgreSQL takes to run
+    it; the statement only changes with the shape, never with the words."""
+    prefs = ReaderPrefs(hidden_tag_ids=hidden_tag_ids)
+    entries = for_reader(SearchEntry.objects.all(), prefs, kind=kind, tag=tag_id)
+    engine = _Postgres(_QUERY, parse(_QUERY))
+    return engine.ranked_query(entries, _KEY).query.sql_with_params()
+
+
+def _words_starting(texts, prefixes) -> set[str]:
+    """The words (lowercased) in the first `PG_SNIPPET_CHARS` of these texts that begin with
+    one of `prefixes`. English stemming keeps a word's first letter (it cuts and mends
+    endings: "skies" is "sky", "dying" is "die"), so a word can only share a stem with a query
+    word that starts as it does: a few dozen of a page's thousands of words are left to ask
+    the database about. One literal scan per prefix: the regex engine skips ahead to the
+    literal, several times faster than a character class or a leading \\b."""
+    found = set()
+    scans = [re.compile(re.escape(prefix) + r"\w*") for prefix in sorted(prefixes)]
+    for text in texts:
+        lowered = text[:PG_SNIPPET_CHARS].lower()
+        for scan in scans:
+            for match in scan.finditer(lowered):
+                at = match.start()
+                if at == 0 or not _is_word(lowered[at - 1]):
+                    found.add(match.group())
+    return found
 
 
 # --- SQLite ---------------------------------------------------------------------------------
@@ -471,13 +511,16 @@ def snippet(text: str, words, *, whole_words: bool = False, width: int = SNIPPET
     cut at word boundaries with an ellipsis where text was left out; lines shown joined by a
     middle dot; everything HTML-escaped, then the matched words (whole words: a match inside
     a word marks the word) wrapped in <mark>."""
-    spans = _matches(text, words, whole_words=whole_words)
-    start = _word_start(text, max(0, spans[0][0] - width // 3)) if spans else 0
+    pattern = _pattern(words)
+    first = _matches(text, pattern, whole_words=whole_words, limit=1)
+    start = _word_start(text, max(0, first[0][0] - width // 3)) if first else 0
     end = _word_end(text, start, start + width)
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    # Only the excerpt is searched for the rest: a common word occurs all through a text.
+    spans = _matches(text, pattern, whole_words=whole_words, start=start, end=end) if first else []
     excerpt_spans = [(a - start, b - start) for a, b in spans if a >= start and b <= end]
     excerpt = _mark_spans(text[start:end], excerpt_spans)
     marked = _mark(html.escape(excerpt).replace("\n", _BLOCK_SEPARATOR))
@@ -486,15 +529,24 @@ def snippet(text: str, words, *, whole_words: bool = False, width: int = SNIPPET
     return prefix + marked + suffix
 
 
-def _matches(text: str, words, *, whole_words: bool) -> list[tuple[int, int]]:
-    """(start, end) of every match, widened to whole words, in text order. Literal searches
-    and a bounded walk to the word's edges: linear in the text, whatever it holds."""
+def _pattern(words) -> re.Pattern | None:
+    """The words as one case-insensitive literal alternation, longest first (None: no words)."""
     words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
     if not words:
+        return None
+    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+
+def _matches(
+    text: str, pattern, *, whole_words: bool, start=0, end=None, limit=None
+) -> list[tuple[int, int]]:
+    """(start, end) of the matches of `pattern` in text[start:end] (the first `limit` of
+    them), widened to whole words, in text order. Literal searches and a bounded walk to the
+    word's edges: linear in the text, whatever it holds."""
+    if pattern is None:
         return []
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     spans = []
-    for found in pattern.finditer(text):
+    for found in pattern.finditer(text, start, len(text) if end is None else end):
         a, b = found.span()
         if whole_words:
             if (a > 0 and _is_word(text[a - 1])) or (b < len(text) and _is_word(text[b])):
@@ -508,6 +560,8 @@ def _matches(text: str, words, *, whole_words: bool) -> list[tuple[int, int]]:
         if spans and a < spans[-1][1]:
             continue
         spans.append((a, b))
+        if len(spans) == limit:
+            break
     return spans
 
 

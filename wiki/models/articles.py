@@ -60,7 +60,7 @@ class ArticleQuerySet(models.QuerySet):
                 "published_revision__tags",
                 queryset=Tag.objects.filter(
                     models.Q(category=TagCategory.WARNING) | models.Q(is_adult=True)
-                ),
+                ).only("name", "slug", "category", "is_adult"),  # a badge, not a description
                 to_attr="badge_tag_list",
             )
         )
