@@ -16,7 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 OLD_RPS = 78  # anonymous article, uncached, before this work (the Performance issue)
+OLD_CEILING_RPS = 2900  # the Django ceiling in that same run
 SIGNED_IN_GOAL = 5 * OLD_RPS
+# The same goal as a share of the ceiling: this machine's speed swings threefold from hour to
+# hour, and the ceiling of the same run swings with it, so the share compares across hours.
+SIGNED_IN_SHARE = SIGNED_IN_GOAL / OLD_CEILING_RPS
 CACHED_SHARE = 0.80
 PEER_RSS_MIB = 81
 CPU_GOAL_MS = 5.0
@@ -128,9 +132,10 @@ def goal_text(m: Measured, ceiling_rps: float, articles: int) -> tuple[str, str]
         verdict = "met" if share >= CACHED_SHARE else f"missed: {share:.0%}"
         return f"≥ {CACHED_SHARE:.0%} of ceiling", verdict
     if page.goal == "signed-in":
-        times = rps / OLD_RPS
-        verdict = f"met ({times:.1f}×)" if rps >= SIGNED_IN_GOAL else f"missed: {times:.1f}×"
-        return f"≥ {SIGNED_IN_GOAL} req/s (5 × {OLD_RPS})", verdict
+        share = rps / ceiling_rps if ceiling_rps else 0
+        verdict = "met" if share >= SIGNED_IN_SHARE else "missed"
+        goal = f"≥ {SIGNED_IN_SHARE:.1%} of ceiling (5 × {OLD_RPS} of {OLD_CEILING_RPS:,})"
+        return goal, f"{verdict}: {share:.1%} ({rps / OLD_RPS:.1f} × {OLD_RPS})"
     if page.goal == "search":
         limit = search_goal_ms(articles)
         verdict = "met" if p50 <= limit else f"missed by {p50 - limit:.0f} ms"
