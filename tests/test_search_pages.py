@@ -522,3 +522,15 @@ def test_postgres_plans_never_walk_the_articles_or_the_search_table(db):
         "Bitmap Index Scan on wiki_searchentry_document_gin" in common_plan
         or "Index Scan Backward using wiki_searchentry_pkey" in common_plan
     ), common_plan
+
+
+@pytest.mark.parametrize("initials", [{"a"}, {"a", "b"}, {"a", "b", "g", "x"}, set("abgxyzqw")])
+def test_words_for_highlighting_are_the_whole_words_starting_with_a_query_initial(initials):
+    """One literal scan per initial for a short query, one scan for all of them for a long one:
+    the same words either way, lowercased, never from inside a word."""
+    texts = ["Alpha beta_1, GAMMA;\nalphabet xalpha", "über Beta"]
+
+    found = search_service._words_starting(texts, initials)
+
+    every = {"alpha", "beta_1", "gamma", "alphabet", "xalpha", "über", "beta"}
+    assert found == {w for w in every if w[0] in initials}

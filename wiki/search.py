@@ -66,6 +66,7 @@ START, STOP = "\x02", "\x03"
 # FTS5's bm25 with column weights: title, aliases, summary, tags, body.
 BM25_TEXT = "bm25(wiki_searchentry_fts, 10.0, 8.0, 3.0, 3.0, 1.0)"
 PG_SNIPPET_CHARS = 20_000  # words of a text looked at for highlighting on PostgreSQL
+LITERAL_SCANS = 3  # query initials scanned for one by one (see _words_starting)
 
 
 @dataclass
@@ -329,10 +330,14 @@ def _words_starting(texts, prefixes) -> set[str]:
     one of `prefixes`. English stemming keeps a word's first letter (it cuts and mends
     endings: "skies" is "sky", "dying" is "die"), so a word can only share a stem with a query
     word that starts as it does: a few dozen of a page's thousands of words are left to ask
-    the database about. One literal scan per prefix: the regex engine skips ahead to the
-    literal, several times faster than a character class or a leading \\b."""
+    the database about. One literal scan per prefix, up to `LITERAL_SCANS` of them (the regex
+    engine skips ahead to a literal, several times faster than a character class or a leading
+    \\b); for a query of many initials, one scan for any of them, so the work stays one pass."""
     found = set()
-    scans = [re.compile(re.escape(prefix) + r"\w*") for prefix in sorted(prefixes)]
+    if len(prefixes) <= LITERAL_SCANS:
+        scans = [re.compile(re.escape(prefix) + r"\w*") for prefix in sorted(prefixes)]
+    else:
+        scans = [re.compile("(?:" + "|".join(map(re.escape, sorted(prefixes))) + r")\w*")]
     for text in texts:
         lowered = text[:PG_SNIPPET_CHARS].lower()
         for scan in scans:
