@@ -115,6 +115,7 @@ bench-parsers: $(VENV)/.installed-dev
 	$(BIN)/python bench/diff_pathological.py
 	$(BIN)/python bench/display_pathological.py
 	$(BIN)/python bench/images_pathological.py
+	$(BIN)/python bench/search_pathological.py
 	$(BIN)/python bench/pages.py
 
 # Fresh database (DATABASE_URL=postgres://.../new_name for PostgreSQL), make serve on a free port.
