@@ -67,6 +67,7 @@ START, STOP = "\x02", "\x03"
 BM25_TEXT = "bm25(wiki_searchentry_fts, 10.0, 8.0, 3.0, 3.0, 1.0)"
 EXCERPT_CHARS = 20_000  # the start of a text that excerpts (and their highlighting) look at
 LITERAL_SCANS = 3  # query initials scanned for one by one (see _words_starting)
+LONGEST_WORD = 100  # characters; a longer run of letters is not highlighted on PostgreSQL
 
 
 @dataclass
@@ -326,26 +327,25 @@ def _ranked_statement(hidden_tag_ids: frozenset, kind, tag_id) -> tuple[str, tup
 
 
 def _words_starting(texts, prefixes) -> set[str]:
-    """The words (lowercased) in the first `EXCERPT_CHARS` of these texts that begin with
-    one of `prefixes`. English stemming keeps a word's first letter (it cuts and mends
-    endings: "skies" is "sky", "dying" is "die"), so a word can only share a stem with a query
-    word that starts as it does: a few dozen of a page's thousands of words are left to ask
-    the database about. One literal scan per prefix, up to `LITERAL_SCANS` of them (the regex
-    engine skips ahead to a literal, several times faster than a character class or a leading
-    \\b); for a query of many initials, one scan for any of them, so the work stays one pass."""
-    found = set()
+    """The words (lowercased) in the first `EXCERPT_CHARS` of these texts that begin with one
+    of `prefixes`, and the tails of words from such a letter on ("ommunity" in "community"):
+    harmless, since excerpts mark whole words only, and cheaper than telling them apart.
+    English stemming keeps a word's first letter (it cuts and mends endings: "skies" is
+    "sky", "dying" is "die"), so a word can only share a stem with a query word that starts as
+    it does: a few dozen of a page's thousands of words are left to ask the database about.
+    One literal scan per prefix, up to `LITERAL_SCANS` of them (the regex engine skips ahead
+    to a literal, several times faster than a character class or a leading \\b); for a query
+    of many initials, one scan for any of them, so the work stays one pass."""
     if len(prefixes) <= LITERAL_SCANS:
         scans = [re.compile(re.escape(prefix) + r"\w*") for prefix in sorted(prefixes)]
     else:
         scans = [re.compile("(?:" + "|".join(map(re.escape, sorted(prefixes))) + r")\w*")]
+    found = set()
     for text in texts:
         lowered = text[:EXCERPT_CHARS].lower()
         for scan in scans:
-            for match in scan.finditer(lowered):
-                at = match.start()
-                if at == 0 or not _is_word(lowered[at - 1]):
-                    found.add(match.group())
-    return found
+            found.update(scan.findall(lowered))
+    return {word for word in found if len(word) <= LONGEST_WORD}
 
 
 # --- SQLite ---------------------------------------------------------------------------------
@@ -538,19 +538,24 @@ def snippet(text: str, words, *, whole_words: bool = False, width: int = SNIPPET
 
 
 def _finder(text: str, words) -> tuple[str, re.Pattern | None]:
-    """What to search and how: the words as one literal alternation, longest first (None: no
-    words), over the lowercased text — offsets stay the text's when lowercasing keeps its
-    length (it never shortens a character), and a case-sensitive scan is several times faster
-    than re.IGNORECASE — or, for the rare text where it does not, over the text itself with
-    re.IGNORECASE."""
-    words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
-    if not words:
+    """What to search and how: the words' alternation (None: no words) over the lowercased
+    text — offsets stay the text's when lowercasing keeps its length (it never shortens a
+    character), and a case-sensitive scan is several times faster than re.IGNORECASE — or,
+    for the rare text where it does not, over the text itself with re.IGNORECASE."""
+    key = tuple(sorted({w.lower() for w in words if w}, key=lambda w: (-len(w), w)))
+    if not key:
         return text, None
-    alternation = "|".join(re.escape(w) for w in words)
     lowered = text.lower()
     if len(lowered) == len(text):
-        return lowered, re.compile(alternation)
-    return text, re.compile(alternation, re.IGNORECASE)
+        return lowered, _alternation(key, 0)
+    return text, _alternation(key, re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=32)
+def _alternation(words: tuple[str, ...], flags) -> re.Pattern:
+    """The words, longest first, as one literal alternation. Kept for the page's other
+    results: escaping and compiling cost more than scanning a text for them."""
+    return re.compile("|".join(re.escape(w) for w in words), flags)
 
 
 def _matches(
@@ -564,6 +569,8 @@ def _matches(
     spans = []
     for found in pattern.finditer(text, start, len(text) if end is None else end):
         a, b = found.span()
+        if spans and a < spans[-1][1]:  # inside the last match (widening only moves a back)
+            continue
         if whole_words:
             if (a > 0 and _is_word(text[a - 1])) or (b < len(text) and _is_word(text[b])):
                 continue
