@@ -14,11 +14,12 @@ size more than triples the time, above a few milliseconds where the clock is tru
 import argparse
 import random
 import sys
-import time
 from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from growth import best_ms  # noqa: E402
 
 from wiki.diffing import inline_diff, merge_text, side_by_side  # noqa: E402
 
@@ -158,15 +159,6 @@ FUNCTIONS = {
 }
 
 
-def best_ms(fn, args, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*args)
-        times.append((time.perf_counter() - start) * 1000)
-    return min(times)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100, 200], help="KB")
@@ -182,7 +174,7 @@ def main(argv=None) -> int:
     for shape in shapes:
         inputs = {kb: shape(kb * 1024) for kb in sizes}
         for name, fn in FUNCTIONS.items():
-            times = [best_ms(fn, inputs[kb], args.repeat) for kb in sizes]
+            times = [best_ms(fn, *inputs[kb], repeat=args.repeat) for kb in sizes]
             flags = []
             if times[-1] > SLOW_MS:
                 flags.append("SLOW")

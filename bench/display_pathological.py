@@ -16,17 +16,15 @@ above a few milliseconds). A text the renderer refuses (over a markup limit) is 
 "refused": it can never be saved, so no page makes these passes over it.
 """
 
-import argparse
 import os
 import sys
-import time
-from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
+from growth import best_ms, growth_flags, size_arguments  # noqa: E402
 
 django.setup()
 
@@ -38,7 +36,6 @@ from wiki.rendering import render  # noqa: E402
 
 SLOW_MS = 100
 PROSE = "A sentence of ordinary prose about where a fandom word comes from and how it is used. " * 3
-NOISE_MS = 5
 
 
 def repeat_to(unit: str, size: int) -> str:
@@ -82,20 +79,8 @@ def passes(text: str, html: str) -> None:
     mentioned(text)
 
 
-def best(text: str, html: str, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        passes(text, html)
-        times.append((time.perf_counter() - started) * 1000)
-    return min(times)
-
-
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100, 200], help="KB")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
+    args = size_arguments(__doc__, argv)
     flagged = 0
     print(f"{'shape':<28}" + "".join(f"{s:>8} KB" for s in args.sizes) + "   ms/KB  flags")
     for name, make in SHAPES.items():
@@ -104,15 +89,14 @@ def main(argv=None) -> int:
             text = make(size * 1000)
             rendered = render(text, resolver)
             # A text the renderer refuses is never stored, so no page passes over it.
-            row.append(None if rendered.problem else best(text, rendered.html, args.repeat))
-        flags = []
+            timed = (
+                None
+                if rendered.problem
+                else best_ms(passes, text, rendered.html, repeat=args.repeat)
+            )
+            row.append(timed)
         measured = [(size, ms) for size, ms in zip(args.sizes, row, strict=True) if ms is not None]
-        if measured and max(ms for _, ms in measured) > SLOW_MS:
-            flags.append("SLOW")
-        for (size_a, a), (size_b, b) in pairwise(measured):
-            if b > NOISE_MS and size_b >= 2 * size_a and b > 3 * a * (size_b / size_a) / 2:
-                flags.append("SUPERLINEAR")
-                break
+        flags = growth_flags(measured, SLOW_MS)
         flagged += bool(flags)
         slope = measured[-1][1] / measured[-1][0] if measured else 0.0
         cells = "".join(f"{ms:>8.1f} ms" if ms is not None else f"{'refused':>11}" for ms in row)

@@ -13,24 +13,21 @@ at the largest, and flags a time over 100 ms ("SLOW") or one that grows faster t
 ("SUPERLINEAR": doubling the size more than triples it, above a few milliseconds).
 """
 
-import argparse
 import os
 import sys
-import time
-from itertools import pairwise
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
+from growth import best_ms, growth_flags, size_arguments  # noqa: E402
 
 django.setup()
 
 from wiki.search import _WORD, _words_starting, parse, snippet  # noqa: E402
 
 SLOW_MS = 100
-NOISE_MS = 5
 PAGE = 20  # results on a page, each with an excerpt
 
 
@@ -67,20 +64,8 @@ def page(text: str, query: str) -> None:
         snippet(one, terms.positive)  # SQLite: the query's own words, widened
 
 
-def best(text: str, query: str, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        page(text, query)
-        times.append((time.perf_counter() - started) * 1000)
-    return min(times)
-
-
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[25, 50, 100, 200], help="KB")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
+    args = size_arguments(__doc__, argv)
     flagged = 0
     print(
         f"{'shape (a page of 20)':<28}"
@@ -88,14 +73,8 @@ def main(argv=None) -> int:
         + "   ms/KB  flags"
     )
     for name, (make, query) in SHAPES.items():
-        row = [best(make(size * 1000), query, args.repeat) for size in args.sizes]
-        flags = []
-        if max(row) > SLOW_MS:
-            flags.append("SLOW")
-        for (size_a, a), (size_b, b) in pairwise(zip(args.sizes, row, strict=True)):
-            if b > NOISE_MS and size_b >= 2 * size_a and b > 3 * a * (size_b / size_a) / 2:
-                flags.append("SUPERLINEAR")
-                break
+        row = [best_ms(page, make(size * 1000), query, repeat=args.repeat) for size in args.sizes]
+        flags = growth_flags(list(zip(args.sizes, row, strict=True)), SLOW_MS)
         flagged += bool(flags)
         cells = "".join(f"{ms:>8.1f} ms" for ms in row)
         print(f"{name:<28}{cells}   {row[-1] / args.sizes[-1]:5.3f}  {' '.join(flags)}")
