@@ -8,6 +8,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
+# `make test` runs the suite on this many processes (pytest-xdist; 0 runs it in this one).
+# The browser tests stay together on one of them (their xdist_group), one Chromium at a time.
+PYTEST_WORKERS ?= auto
+PARALLEL := -n $(PYTEST_WORKERS) --dist loadgroup
 # Where `make serve` listens (the load benchmark runs it on another port).
 SERVE_BIND ?= 127.0.0.1:8000
 
@@ -71,10 +75,10 @@ test: lint
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	@echo "== pytest on SQLite =="
-	DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=sqlite:///$(CURDIR)/db.sqlite3 $(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 	@if $(BIN)/python scripts/postgres-answers "$(TEST_DATABASE_URL)"; then \
 		echo "== pytest on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
-		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -m "not browser" $(PYTEST_ARGS); \
+		DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -m "not browser" $(PARALLEL) $(PYTEST_ARGS); \
 	elif [ "$(CI)" = "true" ]; then \
 		echo "PostgreSQL did not answer at $(TEST_DATABASE_URL): under CI=true the PostgreSQL run is mandatory." >&2; exit 1; \
 	else \

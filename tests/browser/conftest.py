@@ -29,6 +29,10 @@ def pytest_collection_modifyitems(config, items):
     browser_items = [item for item in items if here in Path(str(item.fspath)).parents]
     for item in browser_items:
         item.add_marker(pytest.mark.browser)
+        # Under pytest-xdist (--dist loadgroup) one worker drives Chromium, one test at a
+        # time, while the others run the rest: two browsers at once on two cores would
+        # starve each other and their live servers.
+        item.add_marker(pytest.mark.xdist_group("browser"))
     if not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true":
         skip = pytest.mark.skip(
             reason=f"browser tests skipped: no Chromium at {CHROMIUM} (apt-get install chromium)"
@@ -189,7 +193,8 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     if not AXE.exists():
         pytest.fail(f"axe-core is missing at {AXE}: run `npm install` (make test does)")
     page.wait_for_load_state("networkidle")  # e.g. the editor's first preview has landed
-    page.evaluate(AXE.read_text(encoding="utf-8"))
+    if not page.evaluate("typeof window.axe === 'object'"):  # once per page load
+        page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
