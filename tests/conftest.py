@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 
 # Playwright runs an event loop in the test thread; the ORM calls in browser tests are
 # synchronous set-up code, which Django would otherwise refuse there.
@@ -66,3 +67,22 @@ def blocked(db, moderator):
     user = make_user("blocked", trust="autoconfirmed")
     block_user(user=user, moderator=moderator, reason="Vandalism")
     return user
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """A transaction around a whole test module, as Django's TestCase.setUpTestData keeps one
+    around a class: what module-scoped fixtures make inside it is seen by every test of the
+    module, each test's own changes still roll back (its transaction becomes a savepoint), and
+    the module's data rolls back at its end. Build inside `django_db_blocker.unblock()`, and
+    hand tests fresh copies (primary keys, not model instances that a test could change).
+    Not for transaction=True tests."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

@@ -1,10 +1,12 @@
 """The article and history pages run a fixed, small number of queries, whatever the size."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import edit, make_article, make_tag, make_user
+from wiki.models import Article
 
 pytestmark = pytest.mark.django_db
 
@@ -20,48 +22,58 @@ def big_body(existing: list[str]) -> str:
     return "\n\n".join([" ".join(links), " ".join(sentences), "\n".join(notes)])
 
 
-@pytest.fixture
-def authors(db):
-    return [make_user(f"author{n}", trust="autoconfirmed") for n in range(5)]
-
-
-@pytest.fixture
-def small(authors):
-    tag = make_tag("Small tag")
-    return make_article("Small", author=authors[0], body="Short [[Nothing]].", tags=[tag.pk])
-
-
-@pytest.fixture
-def big(authors):
-    others = [make_article(f"Other {n}", author=authors[0]) for n in range(20)]
-    tags = [make_tag(f"Tag {n}") for n in range(10)]
-    for other in others[:3]:
-        edit(other, authors[0], tags=[t.pk for t in tags[:2]])
-    article = make_article("Big", author=authors[0], body="First.")
-    for n in range(48):  # short bodies: cheap to save; only the history length matters
+@pytest.fixture(scope="module")
+def _built(module_transaction, django_db_blocker):
+    """Built once for the module (each test's changes roll back): five authors, a small
+    article and a big one (50 revisions, 20 aliases, 40 links, 30 footnotes, 10 tags)."""
+    with django_db_blocker.unblock():
+        authors = [make_user(f"author{n}", trust="autoconfirmed") for n in range(5)]
+        tag = make_tag("Small tag")
+        small = make_article("Small", author=authors[0], body="Short [[Nothing]].", tags=[tag.pk])
+        others = [make_article(f"Other {n}", author=authors[0]) for n in range(20)]
+        tags = [make_tag(f"Tag {n}") for n in range(10)]
+        for other in others[:3]:
+            edit(other, authors[0], tags=[t.pk for t in tags[:2]])
+        article = make_article("Big", author=authors[0], body="First.")
+        for n in range(48):  # short bodies: cheap to save; only the history length matters
+            edit(
+                article,
+                authors[n % len(authors)],
+                edit_summary=f"Edit {n}",
+                is_minor=n % 2 == 0,
+                body=f"Version {n}.",
+            )
         edit(
             article,
-            authors[n % len(authors)],
-            edit_summary=f"Edit {n}",
-            is_minor=n % 2 == 0,
-            body=f"Version {n}.",
+            authors[1],
+            edit_summary="Everything at once",
+            body=big_body([o.title for o in others]),
+            aliases="\n".join(f"Big alias {n}" for n in range(20)),
+            original_script="大",
+            reading="dai",
+            origin_language="Japanese",
+            tags=[t.pk for t in tags],
         )
-    edit(
-        article,
-        authors[1],
-        edit_summary="Everything at once",
-        body=big_body([o.title for o in others]),
-        aliases="\n".join(f"Big alias {n}" for n in range(20)),
-        original_script="大",
-        reading="dai",
-        origin_language="Japanese",
-        tags=[t.pk for t in tags],
-    )
-    article.refresh_from_db()
-    assert article.revisions.count() == 50
-    assert article.alias_set.count() == 20
-    assert article.outgoing_links.count() == 40
-    return article
+        assert article.revisions.count() == 50
+        assert article.alias_set.count() == 20
+        assert article.outgoing_links.count() == 40
+        return {"authors": [a.pk for a in authors], "small": small.pk, "big": article.pk}
+
+
+@pytest.fixture
+def authors(_built):
+    users = get_user_model().objects.in_bulk(_built["authors"])
+    return [users[pk] for pk in _built["authors"]]
+
+
+@pytest.fixture
+def small(_built):
+    return Article.objects.get(pk=_built["small"])
+
+
+@pytest.fixture
+def big(_built):
+    return Article.objects.get(pk=_built["big"])
 
 
 def count_queries(client, url) -> int:
