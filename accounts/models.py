@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,6 +82,12 @@ class User(AbstractUser):
         default=False,
     )
     hidden_tags = models.ManyToManyField("wiki.Tag", blank=True, related_name="+")
+    # A copy of hidden_tags' ids that comes with the user row, which every signed-in request
+    # loads anyway: reading preferences cost no query of their own. hidden_tags stays the
+    # truth; the copy follows it (`refresh_hidden_tag_ids`, called on every change through
+    # the relation and by a tag merge). An id of a tag deleted since is harmless: no article
+    # carries it.
+    hidden_tag_ids = models.JSONField(default=list, blank=True, editable=False)
 
     objects = KotobaUserManager()
 
@@ -155,3 +163,26 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.message[:80]
+
+
+def refresh_hidden_tag_ids(user_ids) -> dict[int, list[int]]:
+    """Copy these users' hidden tags (the relation) into their `hidden_tag_ids`; returns the
+    copies by user id."""
+    user_ids = set(user_ids)
+    if not user_ids:
+        return {}
+    hidden = {pk: [] for pk in user_ids}
+    links = User.hidden_tags.through.objects.filter(user_id__in=user_ids).order_by("tag_id")
+    for user_id, tag_id in links.values_list("user_id", "tag_id"):
+        hidden[user_id].append(tag_id)
+    users = [User(pk=pk, hidden_tag_ids=ids) for pk, ids in hidden.items()]
+    User.objects.bulk_update(users, ["hidden_tag_ids"], batch_size=500)
+    return hidden
+
+
+@receiver(m2m_changed, sender=User.hidden_tags.through)
+def _hidden_tags_changed(sender, instance, action, **kwargs):
+    """`user.hidden_tags.add/remove/set/clear`: the copy follows (writes to the link table
+    itself, as a tag merge makes, call `refresh_hidden_tag_ids`)."""
+    if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, User):
+        instance.hidden_tag_ids = refresh_hidden_tag_ids([instance.pk])[instance.pk]

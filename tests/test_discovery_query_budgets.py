@@ -21,7 +21,7 @@ PAGES = {
     "article list": (reverse("browse"), {}),
     "suggestions": (reverse("search_suggest"), {"q": "za"}),
 }
-# For an anonymous reader; a signed-in one adds three (session, user, hidden tags).
+# For an anonymous reader; a signed-in one adds two (session, user: the hidden tags come with it).
 MAX_QUERIES = {
     "tag page": 5,  # tag, count, page, badges, related tags
     # candidates and their ranking (one query on PostgreSQL, two on SQLite), the page's

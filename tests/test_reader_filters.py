@@ -506,3 +506,60 @@ def test_an_unknown_tag_to_hide_is_ignored(client, library):
 
     assert "ticked below" not in html
     assert not re.search(r"checked", html)
+
+
+# --- the hidden tags' copy on the user row ----------------------------------------------------
+
+
+def hidden_copy(user) -> list[int]:
+    user.refresh_from_db()
+    return user.hidden_tag_ids
+
+
+def test_the_copy_of_the_hidden_tags_on_the_user_row_follows_every_change():
+    user = make_user("copy")
+    a, b, c = make_tag("Alpha"), make_tag("Beta"), make_tag("Gamma")
+
+    user.hidden_tags.add(b, a)
+    assert hidden_copy(user) == sorted([a.pk, b.pk])
+    user.hidden_tags.remove(a)
+    assert hidden_copy(user) == [b.pk]
+    user.hidden_tags.set([c])
+    assert hidden_copy(user) == [c.pk]
+    user.hidden_tags.clear()
+    assert hidden_copy(user) == []
+
+
+def test_preferences_saved_on_one_device_apply_at_once_on_another(library):
+    """The copy is on the user row, not in a session: the reader's other session reads it."""
+    from django.test import Client
+
+    user = make_user("two-devices")
+    phone, desk = Client(), Client()
+    phone.force_login(user)
+    desk.force_login(user)
+    assert "Netorare" in desk.get(reverse("browse")).content.decode()
+
+    phone.post(reverse("reader_settings"), {"hidden_tags": [library["ntr"].pk]})
+
+    assert "Netorare" not in desk.get(reverse("browse")).content.decode()
+    assert hidden_copy(user) == [library["ntr"].pk]
+
+
+def test_a_tag_merge_moves_the_copies_on_the_user_rows_too(client, library, moderator):
+    from wiki.tags import merge_tags
+
+    source = make_tag("Cheating")
+    make_article("Uwaki", author=moderator, body="Zanzibar.", tags=[source])
+    only_source, both = make_user("only-source"), make_user("both")
+    only_source.hidden_tags.add(source)
+    both.hidden_tags.add(source, library["ntr"])
+
+    merge_tags(source, into=library["ntr"])
+
+    assert hidden_copy(only_source) == [library["ntr"].pk]
+    assert hidden_copy(both) == [library["ntr"].pk]
+    client.force_login(only_source)
+    page = client.get(reverse("browse")).content.decode()
+    assert "Uwaki" not in page and "Netorare" not in page
+    assert "Junai" in page

@@ -47,7 +47,9 @@ def missing_article(request, slug: str):
 
 
 def with_article(queryset=None):
-    """Decorate a view taking (request, article, ...) with a URL of (request, slug, ...)."""
+    """Decorate a view taking (request, article, ...) with a URL of (request, slug, ...).
+    `queryset`: where to look (default: every article), or a function of the request that
+    returns it (to ask something about this reader in the same query)."""
 
     def decorator(view):
         @wraps(view)
@@ -55,7 +57,9 @@ def with_article(queryset=None):
             slug = unquote(slug)
             if "\x00" in slug:  # PostgreSQL refuses NUL in a query: no article has one
                 raise Http404("No such article.")
-            qs = queryset if queryset is not None else Article.objects.all()
+            qs = Article.objects.all() if queryset is None else queryset
+            if callable(qs):
+                qs = qs(request)
             article = qs.filter(slug=slug).order_by("is_deleted", "-pk").first()
             if article is None:
                 moved = _moved_to(slug)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db import transaction
 
 COOKIE = "kotoba_prefs"
 COOKIE_SALT = "kotoba.reader-prefs"
@@ -36,9 +37,8 @@ def prefs_for(request) -> ReaderPrefs:
         return cached
     user = request.user
     if user.is_authenticated:
-        # The link table alone: no join to the tags, no ordering by their names.
-        hidden = get_user_model().hidden_tags.through.objects.filter(user_id=user.pk)
-        prefs = ReaderPrefs(frozenset(hidden.values_list("tag_id", flat=True)), user.show_adult)
+        # The copy on the user row (accounts.models.User.hidden_tag_ids): no query.
+        prefs = ReaderPrefs(frozenset(int(pk) for pk in user.hidden_tag_ids), user.show_adult)
     else:
         prefs = _from_cookie(request.COOKIES.get(COOKIE))
     if request.COOKIES.get(ADULT_SESSION_COOKIE) == "1":
@@ -62,9 +62,13 @@ def _from_cookie(raw) -> ReaderPrefs:
 def save_prefs(request, response, *, hidden_tags, show_adult: bool) -> None:
     user = request.user
     if user.is_authenticated:
-        user.hidden_tags.set(hidden_tags)
-        user.show_adult = show_adult
-        user.save(update_fields=["show_adult"])
+        with transaction.atomic():
+            # One change at a time per user: the relation and its copy on the user row end
+            # up saying the same even when two saves cross.
+            get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+            user.hidden_tags.set(hidden_tags)  # the copy follows (accounts.models)
+            user.show_adult = show_adult
+            user.save(update_fields=["show_adult"])
     else:
         value = signing.dumps(
             {"h": sorted(t.pk for t in hidden_tags), "a": show_adult}, salt=COOKIE_SALT

@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.models import refresh_hidden_tag_ids
+
 from . import names, pagecache
 from .models import ModerationLog, SearchEntry, Tag, TagAlias, TagSlugRedirect
 
@@ -56,13 +58,16 @@ def merge_tags(source: Tag, *, into: Tag, actor=None) -> Tag:
     Through.objects.bulk_create(
         [Through(tag=into, revision_id=rid) for rid in revision_ids if rid not in already]
     )
-    get_user_model().hidden_tags.through.objects.filter(tag=source).exclude(
-        user_id__in=get_user_model().hidden_tags.through.objects.filter(tag=into).values("user_id")
+    Hidden = get_user_model().hidden_tags.through
+    hiders = list(Hidden.objects.filter(tag=source).values_list("user_id", flat=True))
+    Hidden.objects.filter(tag=source).exclude(
+        user_id__in=Hidden.objects.filter(tag=into).values("user_id")
     ).update(tag=into)
     TagAlias.objects.filter(tag=source).update(tag=into)
     TagSlugRedirect.objects.filter(tag=source).update(tag=into)
     old_name, old_slug = source.name, source.slug
     source.delete()
+    refresh_hidden_tag_ids(hiders)  # their copies on the user row: `into`, not `source`
     TagAlias.objects.get_or_create(
         name_key=names.name_key(old_name), defaults={"tag": into, "name": old_name}
     )

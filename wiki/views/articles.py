@@ -32,10 +32,17 @@ from ..pagecache import fragment, public_page
 from ..preferences import filter_articles, gate_for, hidden_count, prefs_for, reader_key
 from ..selectors import find_article_by_name, tags_with_counts
 from ..seo import json_ld
+from ..watching import annotate_watching
 from .history import build_diff
 from .watchlist import WATCH_SLOT, watch_button
 
 ARTICLE_QS = Article.objects.select_related("published_revision__author")
+
+
+def _article_for_reader(request):
+    """The article with its published revision and author, and whether this reader watches
+    it: one query."""
+    return annotate_watching(ARTICLE_QS, request.user)
 
 
 @public_page
@@ -69,7 +76,7 @@ def _newer_revision(request, article) -> Revision | None:
 
 
 @public_page
-@with_article(ARTICLE_QS)
+@with_article(_article_for_reader)
 def article_detail(request, article):
     revision = article.published_revision
     latest = _newer_revision(request, article)

@@ -16,11 +16,12 @@ from ..access import with_article
 from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
 from ..japanese import mark_html
-from ..models import ModerationLog, Revision, RevisionStatus
+from ..models import Article, ModerationLog, Revision, RevisionStatus
 from ..moderation import ModerationError
 from ..pagecache import public_page
 from ..preferences import gate_for
 from ..rollback import rollback
+from ..watching import annotate_watching
 from .watchlist import watch_button
 
 HISTORY_PAGE_SIZE = 50
@@ -60,7 +61,7 @@ def _visible_revision(request, article, number) -> Revision:
 
 
 @public_page
-@with_article()
+@with_article(lambda request: annotate_watching(Article.objects.all(), request.user))
 def history(request, article):
     revisions = (
         article.revisions.visible_to(request.user)

@@ -25,10 +25,11 @@ def watch_button(request, *, article=None, tag=None) -> str:
         action = reverse("watch_article", args=[article.slug])
     else:
         action = reverse("watch_tag", args=[tag.slug])
-    context = {
-        "watch_action": action,
-        "watching": watching.is_watching(request.user, article=article, tag=tag),
-    }
+    # An article loaded through watching.annotate_watching brings the answer with it.
+    known = getattr(article, "is_watched", None)
+    if known is None:
+        known = watching.is_watching(request.user, article=article, tag=tag)
+    context = {"watch_action": action, "watching": known}
     return render_to_string("wiki/_watch_button.html", context, request)
 
 
