@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_delete, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
@@ -85,8 +85,7 @@ class User(AbstractUser):
     # A copy of hidden_tags' ids that comes with the user row, which every signed-in request
     # loads anyway: reading preferences cost no query of their own. hidden_tags stays the
     # truth; the copy follows it (`refresh_hidden_tag_ids`, called on every change through
-    # the relation and by a tag merge). An id of a tag deleted since is harmless: no article
-    # carries it.
+    # the relation, when a tag is deleted, and by a tag merge).
     hidden_tag_ids = models.JSONField(default=list, blank=True, editable=False)
 
     objects = KotobaUserManager()
@@ -186,3 +185,16 @@ def _hidden_tags_changed(sender, instance, action, **kwargs):
     itself, as a tag merge makes, call `refresh_hidden_tag_ids`)."""
     if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, User):
         instance.hidden_tag_ids = refresh_hidden_tag_ids([instance.pk])[instance.pk]
+
+
+@receiver(pre_delete, sender="wiki.Tag")
+def _note_hiders_of_a_deleted_tag(sender, instance, **kwargs):
+    """A deleted tag's links go by cascade, which tells no m2m_changed receiver: note who
+    hid it, and refresh their copies once it is gone."""
+    links = User.hidden_tags.through.objects.filter(tag_id=instance.pk)
+    instance._hidden_by = list(links.values_list("user_id", flat=True))
+
+
+@receiver(post_delete, sender="wiki.Tag")
+def _refresh_hiders_of_a_deleted_tag(sender, instance, **kwargs):
+    refresh_hidden_tag_ids(getattr(instance, "_hidden_by", ()))

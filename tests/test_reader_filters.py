@@ -530,6 +530,16 @@ def test_the_copy_of_the_hidden_tags_on_the_user_row_follows_every_change():
     assert hidden_copy(user) == []
 
 
+def test_deleting_a_hidden_tag_takes_it_out_of_the_copies(moderator):
+    kept, gone = make_tag("Kept"), make_tag("Gone")
+    user = make_user("hider")
+    user.hidden_tags.add(kept, gone)
+
+    gone.delete()
+
+    assert hidden_copy(user) == [kept.pk]
+
+
 def test_preferences_saved_on_one_device_apply_at_once_on_another(library):
     """The copy is on the user row, not in a session: the reader's other session reads it."""
     from django.test import Client
