@@ -556,17 +556,30 @@ def test_preferences_saved_on_one_device_apply_at_once_on_another(library):
     assert hidden_copy(user) == [library["ntr"].pk]
 
 
-def test_a_tag_merge_moves_the_copies_on_the_user_rows_too(client, library, moderator):
-    from wiki.tags import merge_tags
+def test_a_moderators_tag_merge_moves_the_copies_on_the_user_rows_too(client, library, moderator):
+    """Merged in the admin, as a moderator does it: readers who hid the merged tag now hide
+    the tag it went into, on every page, with no change of their own."""
+    from django.test import Client
 
     source = make_tag("Cheating")
     make_article("Uwaki", author=moderator, body="Zanzibar.", tags=[source])
     only_source, both = make_user("only-source"), make_user("both")
     only_source.hidden_tags.add(source)
     both.hidden_tags.add(source, library["ntr"])
+    desk = Client()
+    desk.force_login(moderator)
 
-    merge_tags(source, into=library["ntr"])
+    merged = desk.post(
+        reverse("admin:wiki_tag_changelist"),
+        {
+            "action": "merge_selected",
+            "_selected_action": [source.pk, library["ntr"].pk],
+            "apply": "1",
+            "target": library["ntr"].pk,
+        },
+    )
 
+    assert merged.status_code == 302
     assert hidden_copy(only_source) == [library["ntr"].pk]
     assert hidden_copy(both) == [library["ntr"].pk]
     client.force_login(only_source)

@@ -72,8 +72,8 @@ def _check_in_both_schemes(page, name: str, found: dict) -> None:
     for scheme in SCHEMES:
         page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
         dark = page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
-        page.evaluate(SETTLED)
         assert dark == (scheme == "dark"), f"{name}: the {scheme} scheme did not take"
+        page.evaluate(SETTLED)
         violations = axe_violations(page)
         if violations:
             found[f"{name} ({scheme})"] = violations
