@@ -474,7 +474,7 @@ def test_the_ranked_statement_is_compiled_once_per_shape_and_finds_what_the_quer
                 SearchEntry.objects.all(), prefs, kind=kind, tag=tag
             )
             key = search_service.normalize_title(q)
-            ranked, _ = engine.ranked_ids(entries, prefs, kind=kind, tag=tag, key=key)
+            ranked, _ = engine.ranked_ids(prefs, kind=kind, tag=tag, key=key)
             assert ranked == list(engine.ranked_query(entries, key)), (q, prefs, kind, tag)
             found_something.update([q] if ranked else [])
             if q == "fans" and not kind:  # the exact alias first, though it ranks lower
@@ -507,3 +507,22 @@ def test_english_stemming_keeps_the_first_letter_that_highlighting_relies_on(db)
     changed = {w: s for w, s in stems.items() if s and not s[0].startswith(w[0])}
     assert not changed
     assert stems["communities"] == ["communiti"] and stems["dying"] == ["die"]
+
+
+@postgres_only
+def test_search_documents_are_stored_uncompressed(moderator):
+    """Migration 0012: a common word's search reads a few hundred documents twice (the match,
+    then the rank), and a compressed one is decompressed at each read."""
+    words = " ".join(f"word{n} text{n * 7} term{n % 13}" for n in range(400))
+    article = make_article("Long article", author=moderator, body=words)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_size(document), pg_column_compression(document) "
+            "FROM wiki_searchentry WHERE article_id = %s",
+            [article.pk],
+        )
+        size, compression = cursor.fetchone()
+
+    assert size > 2000  # long enough to be compressed by default
+    assert compression is None

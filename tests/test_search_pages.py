@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.factories import make_article, make_tag
+from tests.factories import edit, make_article, make_tag
 from wiki import search as search_service
 from wiki.deletion import delete_article
 from wiki.models import Article, Revision, RevisionStatus, SearchEntry
@@ -288,6 +288,32 @@ def test_adult_article_is_listed_with_its_summary_and_no_excerpt(client, moderat
     assert snippets(response) == []
     assert "Plain summary." in response.content.decode()
     assert "Zanzibar text" not in response.content.decode()
+
+
+def test_each_result_shows_its_warning_and_adult_tags_by_name_and_no_other_tags(client, moderator):
+    spoilers = make_tag("Spoilers", category="warning")
+    adult = make_tag("Explicit", category="genre", adult=True)
+    topic = make_tag("Romance")
+    make_article("Zanzibar one", author=moderator, body="Zanzibar.", tags=[spoilers, adult, topic])
+    make_article("Zanzibar two", author=moderator, body="Zanzibar.", tags=[topic])
+    old = make_article("Zanzibar three", author=moderator, body="Zanzibar.", tags=[spoilers])
+    edit(old, moderator, body="Zanzibar, again.", tags=[])
+
+    response = get(client, "zanzibar")
+
+    badges = {
+        hit.article.title: [tag.name for tag in hit.badges]
+        for hit in response.context["results"].articles
+    }
+    assert badges == {
+        "Zanzibar one": ["Explicit", "Spoilers"],
+        "Zanzibar two": [],
+        "Zanzibar three": [],  # the published revision's tags, not an older one's
+    }
+    page = response.content.decode()
+    assert '<span class="badge badge-adult">Explicit</span>' in page
+    assert '<span class="badge badge-warning">Spoilers</span>' in page
+    assert ">Romance</span>" not in page
 
 
 def test_an_adult_reader_gets_the_excerpt(client, moderator):

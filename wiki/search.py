@@ -48,13 +48,14 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Substr
 from rapidfuzz import fuzz, utils
 
-from .models import Alias, Article, SearchEntry, normalize_title
+from .models import Alias, Article, SearchEntry, Tag, normalize_title
 from .models.search import SearchName, SearchText
 from .preferences import ReaderPrefs, filter_articles, hidden_count, opens_directly
 from .routes import Route
-from .selectors import published_article_named
+from .selectors import badge_tags_of, published_article_named
 
 CONFIG = "english"
 PER_PAGE = 20
@@ -72,11 +73,12 @@ LONGEST_WORD = 100  # characters; a longer run of letters is not highlighted on 
 
 @dataclass
 class Hit:
-    """One result: the article (with its badges) and its excerpt, escaped, with <mark>s."""
+    """One result: the article, its badges and its excerpt (escaped, with <mark>s)."""
 
     article: Article
     url: str = ""
     snippet: str = ""
+    badges: list[Tag] = field(default_factory=list)  # its warning and adult tags
 
 
 @dataclass
@@ -181,10 +183,10 @@ def search(query: str, prefs: ReaderPrefs, *, kind=None, tag=None, page=1) -> Se
         return SearchResults(query)
     key = normalize_title(query)
     engine = _Postgres(query, terms) if uses_postgres() else _SQLite(query, terms)
-    entries = for_reader(SearchEntry.objects.all(), prefs, kind=kind, tag=tag)
-    ranked, more = engine.ranked_ids(entries, prefs, kind=kind, tag=tag, key=key)
+    ranked, more = engine.ranked_ids(prefs, kind=kind, tag=tag, key=key)
     suggestion = None
     if not ranked:
+        entries = for_reader(SearchEntry.objects.all(), prefs, kind=kind, tag=tag)
         ranked, suggestion = _close_names(engine, query, entries, prefs, kind=kind, tag=tag)
     results = SearchResults(query, suggestion=suggestion, more=more)
     results.page = Paginator(ranked, PER_PAGE).get_page(page)
@@ -203,21 +205,27 @@ def _hidden_matches(engine, prefs: ReaderPrefs, *, kind, tag) -> int:
 
 
 def _hits(ids: list[int], prefs: ReaderPrefs, engine, *, typo) -> list[Hit]:
-    """The page's articles with their badges and search rows (two queries), in `ids` order,
-    and their excerpts."""
-    shown = ("title", "slug", "kind", "summary", "published_revision__id", "search_entry__body")
-    articles = (
-        Article.objects.with_badges().select_related("search_entry").only(*shown).in_bulk(ids)
-    )
+    """The page's articles (one query, with the start of their search text) and their badges
+    (one more), in `ids` order, and their excerpts."""
+    shown = ("title", "slug", "kind", "summary", "published_revision")
+    text = Substr("search_entry__body", 1, EXCERPT_CHARS)
+    articles = Article.objects.only(*shown).annotate(text=text).in_bulk(ids)
+    badges = badge_tags_of(article.published_revision_id for article in articles.values())
     article_url = Route("article", str)
-    hits = [Hit(articles[pk], article_url(articles[pk].slug)) for pk in ids if pk in articles]
-    texts = {hit.article.pk: hit.article.search_entry.body for hit in hits}
-    highlight = engine.highlighter(texts.values()) if hits and not typo else None
+    hits = [
+        Hit(
+            article, article_url(article.slug), badges=badges.get(article.published_revision_id, [])
+        )
+        for article in (articles[pk] for pk in ids if pk in articles)
+    ]
+    highlight = (
+        engine.highlighter([hit.article.text for hit in hits]) if hits and not typo else None
+    )
     for hit in hits:
         # An article that opens behind a notice is listed with its summary alone, never with
         # an excerpt of its text; so are the "did you mean" results (nothing to highlight).
-        if highlight is not None and opens_directly(hit.article.badge_tags, prefs):
-            hit.snippet = highlight(texts[hit.article.pk])
+        if highlight is not None and opens_directly(hit.badges, prefs):
+            hit.snippet = highlight(hit.article.text)
     return hits
 
 
@@ -268,7 +276,7 @@ class _Postgres:
             .values_list("pk", flat=True)
         )
 
-    def ranked_ids(self, entries, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
+    def ranked_ids(self, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
         """One query, `ranked_query`'s, from its SQL compiled once per shape (below)."""
         sql, params = _ranked_statement(prefs.hidden_tag_ids, kind, tag.pk if tag else None)
         values = {_QUERY: self.query, _KEY: key}
@@ -408,10 +416,11 @@ class _SQLite:
                 rows = rows.exclude(**{f"{prefix}{column}__icontains": excluded})
         return rows
 
-    def ranked_ids(self, entries, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
+    def ranked_ids(self, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
         """Two queries for a word in at most `RANKED` articles (its matches, then their
         ranking), four for a commoner one (head matches and exact names join them)."""
         self.prefs, self.kind, self.tag = prefs, kind, tag  # for close_names
+        entries = for_reader(SearchEntry.objects.all(), prefs, kind=kind, tag=tag)
         tier = _exact_tier(key)
         if not self.fts:  # only words too short for the index: a scan, for tiny queries only
             rows = self._like(entries).annotate(tier=tier).order_by("-tier", "-pk")

@@ -8,6 +8,7 @@ from django.db.models import Count, F, Q
 
 from . import names, pagecache
 from .models import Alias, Article, Tag, TagAlias
+from .models.tags import BADGE
 
 
 def find_article_by_name(name: str, *, exclude: Article | None = None) -> Article | None:
@@ -104,6 +105,24 @@ def _count_tags() -> list[Tag]:
     return list(
         Tag.objects.annotate(article_count=Count("revisions", filter=published)).order_by("name")
     )
+
+
+def badge_tags_of(revision_ids) -> dict[int, list[Tag]]:
+    """The badges (`BADGE`: warnings and adult tags) of these revisions, by revision, each
+    list by name (one query). What `Article.objects.with_badges()` prefetches, for a list
+    that has only the revisions' ids."""
+    revision_ids = {pk for pk in revision_ids if pk is not None}
+    if not revision_ids:
+        return {}
+    links = (
+        Tag.objects.filter(BADGE, revisions__in=revision_ids)
+        .only("name", "slug", "category", "is_adult")  # a badge, not a description
+        .annotate(revision_id=F("revisions"))
+    )
+    found: dict[int, list[Tag]] = {}
+    for tag in links:
+        found.setdefault(tag.revision_id, []).append(tag)
+    return found
 
 
 RELATED_TAGS_KEPT = 30  # enough to show 8 after a reader's hidden tags are taken out

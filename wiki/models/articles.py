@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import names
-from .tags import Tag, TagCategory
+from .tags import BADGE, Tag
 
 
 class ArticleKind(models.TextChoices):
@@ -58,9 +58,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("published_revision").prefetch_related(
             models.Prefetch(
                 "published_revision__tags",
-                queryset=Tag.objects.filter(
-                    models.Q(category=TagCategory.WARNING) | models.Q(is_adult=True)
-                ).only("name", "slug", "category", "is_adult"),  # a badge, not a description
+                # a badge, not a description
+                queryset=Tag.objects.filter(BADGE).only("name", "slug", "category", "is_adult"),
                 to_attr="badge_tag_list",
             )
         )

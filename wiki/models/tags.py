@@ -17,6 +17,11 @@ class TagCategory(models.TextChoices):
     WARNING = "warning", "Content warnings"
 
 
+# The tags that lists show as badges beside an article's title: content warnings and adult
+# tags (`Tag.is_badge` asks the same of one tag).
+BADGE = models.Q(category=TagCategory.WARNING) | models.Q(is_adult=True)
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=80)
     name_key = models.CharField(max_length=80, unique=True, editable=False)
@@ -69,6 +74,11 @@ class Tag(models.Model):
     @property
     def is_warning(self) -> bool:
         return self.category == TagCategory.WARNING
+
+    @property
+    def is_badge(self) -> bool:
+        """Lists show this tag beside an article's title (`BADGE`)."""
+        return self.is_warning or self.is_adult
 
     @property
     def category_name(self) -> str:
