@@ -510,9 +510,10 @@ def test_english_stemming_keeps_the_first_letter_that_highlighting_relies_on(db)
 
 
 @postgres_only
-def test_search_documents_are_stored_uncompressed(moderator):
+def test_search_documents_are_kept_uncompressed_in_their_rows(moderator):
     """Migration 0012: a common word's search reads a few hundred documents twice (the match,
-    then the rank), and a compressed one is decompressed at each read."""
+    then the rank); one compressed, or out in the TOAST table, is fetched and decompressed at
+    each read."""
     words = " ".join(f"word{n} text{n * 7} term{n % 13}" for n in range(400))
     article = make_article("Long article", author=moderator, body=words)
 
@@ -523,6 +524,13 @@ def test_search_documents_are_stored_uncompressed(moderator):
             [article.pk],
         )
         size, compression = cursor.fetchone()
+        cursor.execute(
+            "SELECT c.reloptions, a.attstorage FROM pg_class c JOIN pg_attribute a "
+            "ON a.attrelid = c.oid WHERE c.relname = 'wiki_searchentry' AND a.attname = 'document'"
+        )
+        options, storage = cursor.fetchone()
 
-    assert size > 2000  # long enough to be compressed by default
+    assert size > 2000  # long enough to be compressed and moved out by default
     assert compression is None
+    assert storage == "m"  # in the row, unless the row cannot fit a page
+    assert "toast_tuple_target=8160" in options
