@@ -1,12 +1,14 @@
 """User text on the pages: script comes out inert, wikilinks resolve, the preview matches."""
 
 import re
+import zlib
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client, override_settings
 
 from tests.factories import edit, make_article
+from wiki.views.api import preview_stamp
 
 pytestmark = pytest.mark.django_db
 
@@ -313,8 +315,22 @@ def test_preview_returns_exactly_the_saved_html(client, autoconfirmed):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/html; charset=utf-8"
-    assert response.content.decode() == article.published_revision.body_html
+    stamp = preview_stamp(body)  # which text it shows (see the next test)
+    assert response.content.decode() == article.published_revision.body_html + stamp
     assert 'class="wikilink new"' in response.content.decode()
+
+
+def test_a_preview_is_stamped_with_the_text_it_shows_whatever_its_newlines(client, autoconfirmed):
+    client.force_login(autoconfirmed)
+    lf = client.post("/markdownx/markdownify/", {"content": "One\n\nTwo *moe*"})
+    crlf = client.post("/markdownx/markdownify/", {"content": "One\r\n\r\nTwo *moe*"})
+    refused = client.post("/markdownx/markdownify/", {"content": "[" * 20_000})  # too much markup
+
+    checksum = f"{zlib.crc32(b'One\n\nTwo *moe*'):08x}"
+    assert lf.content.decode().endswith(f'<template data-preview-of="{checksum}"></template>')
+    assert crlf.content == lf.content
+    assert refused.status_code == 422
+    assert refused.content.decode().endswith(preview_stamp("[" * 20_000))
 
 
 def test_preview_is_rate_limited(client, autoconfirmed):

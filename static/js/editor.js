@@ -36,6 +36,43 @@ document.addEventListener("DOMContentLoaded", () => {
   });
 });
 
+/* The live preview can answer out of order: on a slow line the answer for the text the page
+   opened with may come after the one for the first change, and markdownx shows whichever
+   came last. Each answer ends with a stamp of the text it shows (wiki/views/api.py,
+   preview_stamp: the CRC-32 of its UTF-8, newlines as LF); when it is not the editor's text,
+   ask again, as a keystroke would. */
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n += 1) {
+    let c = n;
+    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+const previewStamp = (text) => {
+  const bytes = new TextEncoder().encode(text.replace(/\r\n?/g, "\n").replace(/\0/g, "\uFFFD"));
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  return ((crc ^ 0xffffffff) >>> 0).toString(16).padStart(8, "0");
+};
+
+document.addEventListener("DOMContentLoaded", () => {
+  const box = document.querySelector(".markdownx");
+  const editor = box && box.querySelector(".markdownx-editor");
+  const preview = box && box.querySelector(".markdownx-preview");
+  if (!editor || !preview || !("TextEncoder" in window)) return;
+  let askedAgainFor = null; // once per text: a stamp that never agrees must not loop
+  box.addEventListener("markdownx.update", () => {
+    const stamp = preview.querySelector("template[data-preview-of]");
+    const mine = previewStamp(editor.value);
+    if (!stamp || stamp.dataset.previewOf === mine || askedAgainFor === mine) return;
+    askedAgainFor = mine;
+    editor.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+});
+
 /* On a phone the text and its preview are two tabs ("Write", "Preview") instead of two
    stacked panes: the page stays short and Save stays near. From 62.5em both show side by
    side and the tabs are hidden (CSS). Without JavaScript both panes show, stacked. */
