@@ -38,9 +38,10 @@ def preview(request):
 
 def preview_stamp(text: str) -> str:
     """Which text a preview shows, as an inert element after it: the CRC-32 of the text as
-    UTF-8, newlines as LF (a form sends CRLF), NUL as U+FFFD (as the preview shows it). Answers can arrive out of order (the one for
-    the text the page opened with after the one for the first change, on a slow line); the
-    editor (static/js/editor.js) computes the same for its text and asks again on a mismatch."""
+    UTF-8, newlines as LF (a form sends CRLF), NUL as U+FFFD (as the preview shows it).
+    Answers can arrive out of order (the one for the text the page opened with after the one
+    for the first change, on a slow line); the editor (static/js/editor.js) computes the same
+    for its text and asks again on a mismatch."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
     checksum = zlib.crc32(text.encode("utf-8", "surrogatepass"))  # a browser sends no lone ones
     return format_html('<template data-preview-of="{}"></template>', f"{checksum:08x}")
