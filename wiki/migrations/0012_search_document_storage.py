@@ -7,7 +7,7 @@ compresses by only a tenth. `MAIN` storage with a row target of a whole page kee
 row, uncompressed, as long as the row fits a page (the body, a plain text column, is moved
 out first); a longer one is still compressed or moved out, as before. On the benchmark's
 corpus this took a common word's ranked query from 2.2 to 1.3 ms and a rare word's from 0.94
-to 0.86 ms (docs/performance.md), for a search table of one row per 8 KB page, about the
+to 0.86 ms (docs/architecture.md, Search), for a search table of one row per 8 KB page, about the
 size its TOAST table had.
 
 The UPDATE rewrites the existing rows (their generated columns are computed again) so that

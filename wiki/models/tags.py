@@ -18,7 +18,7 @@ class TagCategory(models.TextChoices):
 
 
 # The tags that lists show as badges beside an article's title: content warnings and adult
-# tags (`Tag.is_badge` asks the same of one tag).
+# tags.
 BADGE = models.Q(category=TagCategory.WARNING) | models.Q(is_adult=True)
 
 
@@ -74,11 +74,6 @@ class Tag(models.Model):
     @property
     def is_warning(self) -> bool:
         return self.category == TagCategory.WARNING
-
-    @property
-    def is_badge(self) -> bool:
-        """Lists show this tag beside an article's title (`BADGE`)."""
-        return self.is_warning or self.is_adult
 
     @property
     def category_name(self) -> str:
