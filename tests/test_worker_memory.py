@@ -1,6 +1,7 @@
 """An app server's worker frees each request's reference cycles as the next request starts
 (config/memory.py), instead of letting hundreds of requests' worth wait for a full
-collection: measured by the benchmark, explained in docs/performance.md."""
+collection: measured by the benchmark (docs/performance.md), explained in docs/architecture.md
+("Worker memory")."""
 
 import gc
 import importlib
