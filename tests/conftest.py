@@ -31,6 +31,27 @@ def _fresh_cache():
     cache.clear()
 
 
+_DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "module_transaction"}
+
+
+@pytest.fixture(autouse=True)
+def _tag_counts_stay_true(request):
+    """After every test that used the database, each tag's stored `article_count` is what
+    counting the articles gives: whatever path a test took (publish, review, delete,
+    restore, merge, import, the admin), no count was left behind."""
+    uses_database = request.node.get_closest_marker("django_db") or (
+        _DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_database:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # torn down after this check
+    yield
+    from wiki.tagcounts import stale_counts
+
+    assert stale_counts() == [], "tag counts out of step: (name, stored, true)"
+
+
 @pytest.fixture
 def moderator(db):
     from tests.factories import make_user

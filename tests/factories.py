@@ -56,6 +56,18 @@ def make_article(
     return article
 
 
+def delete(article, *, reason="Test"):
+    """Delete `article` through the service moderators use (the factory moderator's)."""
+    from wiki.deletion import delete_article
+
+    moderator = get_user_model().objects.filter(username="factory-mod").first() or make_user(
+        "factory-mod", trust="moderator"
+    )
+    delete_article(article, moderator=moderator, reason=reason)
+    article.refresh_from_db()
+    return article
+
+
 def edit(article, author, *, base=None, edit_summary="", is_minor=False, **changes):
     """Save a change to `article` starting from `base` (a revision number; default: head)."""
     article.refresh_from_db()

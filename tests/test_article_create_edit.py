@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.factories import edit, edit_form_data, make_article
+from tests.factories import delete, edit, edit_form_data, make_article
 from wiki.models import Article, ArticleKind, Revision, SlugRedirect
 from wiki.rendering import render_markdown
 
@@ -408,7 +408,7 @@ def test_comparison_box_leaves_out_deleted_articles(client, autoconfirmed):
     kept = make_article("Netorare", author=autoconfirmed)
     gone = make_article("Netorase", author=autoconfirmed)
     make_article("Compared", author=autoconfirmed, kind="genre", contrasts_with=[kept, gone])
-    Article.objects.filter(pk=gone.pk).update(is_deleted=True)
+    delete(gone)
 
     for url in ("/wiki/compared/", "/wiki/compared/revisions/1/"):
         html = client.get(url).content.decode()

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.factories import make_article
+from tests.factories import delete, make_article
 from wiki.forms import MAX_BODY_BYTES
 from wiki.models import Article
 
@@ -322,7 +322,7 @@ def test_unknown_contrast_is_refused(writer):
 
 def test_the_title_of_a_deleted_article_is_free_again(writer, autoconfirmed):
     old = make_article("Moe", author=autoconfirmed)
-    Article.objects.filter(pk=old.pk).update(is_deleted=True)
+    delete(old)
 
     response = writer.post("/wiki/new/", new_term(title="moe"))
 
@@ -334,7 +334,7 @@ def test_the_title_of_a_deleted_article_is_free_again(writer, autoconfirmed):
 
 def test_the_alias_of_a_deleted_article_is_free_again(writer, autoconfirmed):
     make_article("Kawaii", author=autoconfirmed, aliases="Cute")
-    Article.objects.filter(slug="kawaii").update(is_deleted=True)
+    delete(Article.objects.get(slug="kawaii"))
 
     response = writer.post("/wiki/new/", new_term(aliases="cute"))
 

@@ -10,8 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import edit, make_article, make_tag
-from wiki.models import Article
+from tests.factories import delete, edit, make_article, make_tag
 from wiki.moderation import accept_chain
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +101,7 @@ def test_link_written_before_the_target_existed_counts_once_it_is_published(clie
 def test_deleted_articles_are_not_listed(client, moderator):
     target = make_article("Tsundere", author=moderator)
     source = make_article(f"Gone {MARKER}", author=moderator, body="[[Tsundere]]")
-    Article.objects.filter(pk=source.pk).update(is_deleted=True)
+    delete(source)
 
     assert links_here(client, target) == []
 
@@ -234,7 +233,7 @@ def test_comparison_table_shows_the_tone_of_each_contrasted_genre(client, modera
 def test_comparison_table_leaves_out_deleted_articles(client, moderator):
     gone = make_article(f"Gone {MARKER}", author=moderator, kind="genre")
     explainer = make_article("Harem", author=moderator, kind="genre", contrasts_with=[gone])
-    Article.objects.filter(pk=gone.pk).update(is_deleted=True)
+    delete(gone)
 
     assert MARKER not in client.get(explainer.get_absolute_url()).content.decode()
 

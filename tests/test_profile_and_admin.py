@@ -12,8 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import MODERATORS_GROUP
-from tests.factories import PASSWORD, edit, make_article, make_user
-from wiki.models import Article
+from tests.factories import PASSWORD, delete, edit, make_article, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +126,7 @@ def test_a_pending_edit_to_a_published_article_is_hidden_but_the_article_is_not(
 def test_contributions_to_a_deleted_article_leave_the_profile(client, autoconfirmed):
     kept = make_article("Moe", author=autoconfirmed)
     gone = make_article("Harassment", author=autoconfirmed)
-    Article.objects.filter(pk=gone.pk).update(is_deleted=True)
+    delete(gone)
 
     html = client.get("/users/trusted/").content.decode()
     assert contribution_titles(html) == [kept.title]

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import edit, make_article, make_tag, make_user
+from tests.factories import delete, edit, make_article, make_tag, make_user
 from wiki.models import Article, Revision
 from wiki.moderation import accept_chain
 
@@ -130,7 +130,7 @@ def test_recent_shows_who_accepted_a_reviewed_change(client, moderator, newbie):
 def test_recent_does_not_list_deleted_articles(client, moderator):
     make_article("Kept", author=moderator)
     gone = make_article(DELETED, author=moderator)
-    Article.objects.filter(pk=gone.pk).update(is_deleted=True)
+    delete(gone)
 
     assert recent_titles(client) == [("Kept", 1)]
     assert DELETED not in client.get(reverse("recent")).content.decode()
@@ -233,7 +233,7 @@ def test_feeds_contain_no_deleted_text(client, moderator):
     romance = make_tag("Romance")
     make_article("Kept", author=moderator, tags=[romance])
     gone = make_article(DELETED, author=moderator, summary=DELETED, tags=[romance])
-    Article.objects.filter(pk=gone.pk).update(is_deleted=True)
+    delete(gone)
 
     for url in (
         reverse("recent_feed"),
@@ -269,7 +269,7 @@ def test_sitemap_lists_published_articles_only(client, moderator, newbie):
     published = make_article("Tsundere", author=moderator)
     waiting = make_article("Waiting", author=newbie)
     gone = make_article("Gone", author=moderator)
-    Article.objects.filter(pk=gone.pk).update(is_deleted=True)
+    delete(gone)
     romance = make_tag("Romance")
 
     paths = sitemap_paths(client)

@@ -6,9 +6,8 @@ import pytest
 from django.urls import reverse
 
 from tests import factories
-from tests.factories import edit, make_article, make_tag
+from tests.factories import delete, edit, make_article, make_tag
 from wiki.models import (
-    Article,
     ModerationLog,
     RevisionStatus,
     SearchEntry,
@@ -233,7 +232,7 @@ def test_tags_index_does_not_count_deleted_articles(client, moderator):
     romance = make_tag("Romance")
     make_article("One", author=moderator, tags=[romance])
     gone = make_article("Gone", author=moderator, tags=[romance])
-    Article.objects.filter(pk=gone.pk).update(is_deleted=True)
+    delete(gone)
 
     response = client.get(reverse("tags"))
 
@@ -342,7 +341,7 @@ def test_related_tags_ignore_deleted_articles_and_hidden_tags(client, moderator)
     drama = make_tag("Drama")
     make_article("A", author=moderator, tags=[romance, comedy, drama])
     gone = make_article("Gone", author=moderator, tags=[romance, horror])
-    Article.objects.filter(pk=gone.pk).update(is_deleted=True)
+    delete(gone)
     client.post(reverse("reader_settings"), {"hidden_tags": [drama.pk]})
 
     response = client.get(reverse("tag", args=[romance.slug]))

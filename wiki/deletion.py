@@ -7,7 +7,7 @@ live article holds its title; a slug taken since is replaced by a free one.
 
 from django.db import transaction
 
-from . import permissions
+from . import permissions, tagcounts
 from .models import Article, ModerationLog
 from .moderation import ModerationError
 from .publishing import slug_for, turn_links_red, turn_red_links_blue
@@ -35,6 +35,7 @@ def delete_article(article: Article, *, moderator, reason: str) -> None:
             raise ModerationError(f"“{article.title}” is deleted already.")
         article.is_deleted = True
         article.save(update_fields=["is_deleted"])
+        tagcounts.shift(removed=article.published_revision_id)
         turn_links_red(article)
         ModerationLog.objects.create(
             actor=moderator, action=ModerationLog.Action.DELETE, article=article, reason=reason
@@ -62,6 +63,7 @@ def undelete_article(article: Article, *, moderator, reason: str) -> list[str]:
             article.slug = slug_for(article.title, article=article)
         article.is_deleted = False
         article.save(update_fields=["is_deleted", "slug"])
+        tagcounts.shift(added=article.published_revision_id)
         lost = []
         if article.published_revision_id:
             kept = set(article.alias_set.values_list("name", flat=True))

@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from files.uses import sync_uses
 
-from . import pagecache, watching
+from . import pagecache, tagcounts, watching
 from .models import Alias, Article, Link, Revision, SearchEntry, SlugRedirect, normalize_title
 from .rendering import file_names, plain_text, render
 
@@ -46,6 +46,8 @@ def publish(revision: Revision) -> None:
     if old_slug and article.slug != old_slug:
         SlugRedirect.objects.update_or_create(old_slug=old_slug, defaults={"article": article})
     SlugRedirect.objects.filter(old_slug=article.slug).delete()
+    if not article.is_deleted:
+        tagcounts.shift(removed=article.published_revision_id, added=revision.pk)
     article.published_revision = revision
     article.summary = revision.summary
     article.updated_at = timezone.now()

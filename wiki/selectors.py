@@ -91,20 +91,9 @@ def published_article_named(name: str) -> Article | None:
 
 
 def tags_with_counts() -> list[Tag]:
-    """Every tag, by name, with `article_count`: the published articles carrying it. One
-    aggregate over all articles, so it is shared by every page and reader until the next
-    visible change (a page-cache fragment)."""
-    return pagecache.fragment("tags-with-counts", _count_tags)
-
-
-def _count_tags() -> list[Tag]:
-    published = Q(
-        revisions__article__published_revision=F("revisions__pk"),
-        revisions__article__is_deleted=False,
-    )
-    return list(
-        Tag.objects.annotate(article_count=Count("revisions", filter=published)).order_by("name")
-    )
+    """Every tag, by name, with its `article_count` (kept on the row by wiki.tagcounts): the
+    same for every page and reader until the next visible change (a page-cache fragment)."""
+    return pagecache.fragment("tags-with-counts", lambda: list(Tag.objects.order_by("name")))
 
 
 def badge_tags_of(revision_ids) -> dict[int, list[Tag]]:

@@ -8,7 +8,7 @@ from django.utils.text import slugify
 
 from accounts.models import refresh_hidden_tag_ids
 
-from . import names, pagecache
+from . import names, pagecache, tagcounts
 from .models import ModerationLog, SearchEntry, Tag, TagAlias, TagSlugRedirect
 
 
@@ -73,6 +73,8 @@ def merge_tags(source: Tag, *, into: Tag, actor=None) -> Tag:
     )
     TagSlugRedirect.objects.get_or_create(old_slug=old_slug, defaults={"tag": into})
     _refresh_search_tags(revision_ids)
+    tagcounts.recount([into.pk])  # an article may have had both: not a sum
+    into.refresh_from_db(fields=["article_count"])
     pagecache.bump()
     if actor is not None:
         ModerationLog.objects.create(

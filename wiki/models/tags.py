@@ -41,6 +41,9 @@ class Tag(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Published, undeleted articles with this tag: kept by wiki.tagcounts wherever that
+    # changes (publish, delete and restore, merge, import), never written by `save`.
+    article_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -54,6 +57,14 @@ class Tag(models.Model):
         if not self.slug:
             self.slug = self.free_slug(slugify(self.name, allow_unicode=True) or "tag")
         self.description_html = render_markdown(self.description)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # The count this instance holds may be stale (a publish since it was loaded
+            # changed it): saving it back would undo that change.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "article_count"
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

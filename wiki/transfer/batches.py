@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from files.models import FileUse
 
-from .. import names, pagecache
+from .. import names, pagecache, tagcounts
 from ..models import Alias, Article, Link, Revision, RevisionStatus, SearchEntry
 from . import rows
 from .plan import Entry, Plan
@@ -151,13 +151,16 @@ def _revision_row(article_id, number, parent, revision, rendered, context, now) 
 
 
 def _tags_and_contrasts(batch, made, context) -> None:
-    tag_rows, contrast_rows = [], []
+    tag_rows, contrast_rows, shown = [], [], Counter()
     for (entry, prepared), revisions in zip(batch, made, strict=True):
+        article = prepared.article
         for number, (revision, row) in enumerate(
-            zip(prepared.article.revisions, revisions, strict=True), start=1
+            zip(article.revisions, revisions, strict=True), start=1
         ):
             tag_ids = {context.tag_ids[names.name_key(name)] for name in revision.tags}
             tag_rows += [{"revision_id": row.pk, "tag_id": pk} for pk in sorted(tag_ids)]
+            if number - 1 == article.published_index and not article.deleted:
+                shown.update(tag_ids)  # the tags readers see: counted, as publish() does
             targets = set()
             for title in revision.contrasts:
                 where, target = entry.contrasts[(number, title)]
@@ -169,6 +172,7 @@ def _tags_and_contrasts(batch, made, context) -> None:
             contrast_rows += [{"revision_id": row.pk, "article_id": pk} for pk in sorted(targets)]
     rows.insert(Revision.tags.through, tag_rows)
     rows.insert(Revision.contrasts_with.through, contrast_rows)
+    tagcounts.add(shown)
 
 
 def _point_at_revisions(batch, made) -> None:

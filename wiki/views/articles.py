@@ -30,7 +30,7 @@ from ..moderation import file_report
 from ..outline import outline, table_of_contents
 from ..pagecache import fragment, public_page
 from ..preferences import filter_articles, gate_for, hidden_count, prefs_for, reader_key
-from ..selectors import find_article_by_name, tags_with_counts
+from ..selectors import find_article_by_name
 from ..seo import json_ld
 from ..watching import annotate_watching
 from .history import build_diff
@@ -187,14 +187,13 @@ RELATED_TAG_MAX_ARTICLES = 2000
 
 
 def related_terms(article, tags, prefs, limit=6):
-    """Published terms sharing the most of this one's specific tags (one query; the tag
-    counts come from the shared `tags_with_counts`): none the reader hides, and no adult
-    ones unless the reader opens adult articles without the notice."""
+    """Published terms sharing the most of this one's specific tags (one query; how specific
+    a tag is, its `article_count`, is on its row): none the reader hides, and no adult ones
+    unless the reader opens adult articles without the notice."""
     if not tags:
         return []
-    counts = {tag.pk: tag.article_count for tag in tags_with_counts()}
-    by_rarity = sorted((tag.pk for tag in tags), key=lambda pk: counts.get(pk, 0))
-    specific = [pk for pk in by_rarity if counts.get(pk, 0) <= RELATED_TAG_MAX_ARTICLES]
+    by_rarity = [tag.pk for tag in sorted(tags, key=lambda tag: (tag.article_count, tag.pk))]
+    specific = [tag.pk for tag in tags if tag.article_count <= RELATED_TAG_MAX_ARTICLES]
     others = (
         Article.objects.published()
         .filter(kind=ArticleKind.TERM, published_revision__tags__in=specific or by_rarity[:1])
