@@ -149,7 +149,7 @@ def test_related_terms_share_the_most_tags(client, moderator):
 
 
 def test_related_terms_leave_out_tags_too_common_to_tell(client, moderator, monkeypatch):
-    monkeypatch.setattr("wiki.views.articles.RELATED_TAG_MAX_ARTICLES", 3)
+    monkeypatch.setattr("wiki.selectors.RELATED_TAG_MAX_ARTICLES", 3)
     common, rare = make_tag("Anime"), make_tag("Tsundere archetype")
     term = make_article("Tsundere", author=moderator, tags=[common, rare])
     make_article("Rare match", author=moderator, tags=[rare])

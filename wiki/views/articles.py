@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -30,7 +29,7 @@ from ..moderation import file_report
 from ..outline import outline, table_of_contents
 from ..pagecache import fragment, public_page
 from ..preferences import filter_articles, gate_for, hidden_count, prefs_for, reader_key
-from ..selectors import find_article_by_name
+from ..selectors import find_article_by_name, related_terms
 from ..seo import json_ld
 from ..watching import annotate_watching
 from .history import build_diff
@@ -178,32 +177,6 @@ def citation(request, article, revision) -> dict:
         "retrieved": retrieved,
         "bibtex": bibtex,
     }
-
-
-# A tag on more articles than this says little about what is related (think "Anime"); the
-# aggregate below only counts the article's more specific tags, so it stays small however
-# big the wiki grows.
-RELATED_TAG_MAX_ARTICLES = 2000
-
-
-def related_terms(article, tags, prefs, limit=6):
-    """Published terms sharing the most of this one's specific tags (one query; how specific
-    a tag is, its `article_count`, is on its row): none the reader hides, and no adult ones
-    unless the reader opens adult articles without the notice."""
-    if not tags:
-        return []
-    by_rarity = [tag.pk for tag in sorted(tags, key=lambda tag: (tag.article_count, tag.pk))]
-    specific = [tag.pk for tag in tags if tag.article_count <= RELATED_TAG_MAX_ARTICLES]
-    others = (
-        Article.objects.published()
-        .filter(kind=ArticleKind.TERM, published_revision__tags__in=specific or by_rarity[:1])
-        .exclude(pk=article.pk)
-    )
-    others = filter_articles(others, prefs)
-    if not prefs.opens_adult:
-        others = others.exclude(published_revision__tags__is_adult=True)
-    shared = Count("published_revision__tags")
-    return list(others.annotate(shared=shared).order_by("-shared", "title_key")[:limit])
 
 
 def _form_context(form, article=None, **extra):
