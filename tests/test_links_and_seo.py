@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import delete, edit, make_article, make_tag
+from wiki import selectors
 from wiki.moderation import accept_chain
+from wiki.preferences import ReaderPrefs
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +183,28 @@ def test_related_terms_are_at_most_six(client, moderator):
         make_article(f"Other {n}", author=moderator, tags=[a])
 
     assert len(client.get(term.get_absolute_url()).context["related"]) == 6
+
+
+def test_related_terms_of_the_same_shape_share_one_compiled_statement(moderator):
+    """The SQL is compiled once per shape (how many tags, hidden tags, adult opt-in); each
+    article's own id and tags go into it as parameters."""
+    x, y, hidden = make_tag("X"), make_tag("Y"), make_tag("Hidden")
+    first = make_article("First", author=moderator, tags=[x])
+    second = make_article("Second", author=moderator, tags=[y])
+    make_article("Shares X", author=moderator, tags=[x])
+    make_article("Shares Y", author=moderator, tags=[y])
+    make_article("Shares Y, hidden", author=moderator, tags=[y, hidden])
+    selectors._related_statement.cache_clear()
+
+    def related(article, prefs=ReaderPrefs()):
+        tags = list(article.published_revision.tags.all())
+        return [term.title for term in selectors.related_terms(article, tags, prefs)]
+
+    assert related(first) == ["Shares X"]
+    assert related(second) == ["Shares Y", "Shares Y, hidden"]
+    assert selectors._related_statement.cache_info().misses == 1
+    assert related(second, ReaderPrefs(hidden_tag_ids=frozenset({hidden.pk}))) == ["Shares Y"]
+    assert selectors._related_statement.cache_info().misses == 2
 
 
 def test_genre_explainer_shows_its_contrasts_as_a_comparison_table(client, moderator):
