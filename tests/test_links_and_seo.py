@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import delete, edit, make_article, make_tag
-from wiki import selectors
+from wiki import selectors, statements
 from wiki.moderation import accept_chain
 from wiki.preferences import ReaderPrefs
 
@@ -194,7 +194,7 @@ def test_related_terms_of_the_same_shape_share_one_compiled_statement(moderator)
     make_article("Shares X", author=moderator, tags=[x])
     make_article("Shares Y", author=moderator, tags=[y])
     make_article("Shares Y, hidden", author=moderator, tags=[y, hidden])
-    selectors._related_statement.cache_clear()
+    statements.compiled.cache_clear()
 
     def related(article, prefs=ReaderPrefs()):
         tags = list(article.published_revision.tags.all())
@@ -202,9 +202,9 @@ def test_related_terms_of_the_same_shape_share_one_compiled_statement(moderator)
 
     assert related(first) == ["Shares X"]
     assert related(second) == ["Shares Y", "Shares Y, hidden"]
-    assert selectors._related_statement.cache_info().misses == 1
+    assert statements.compiled.cache_info().misses == 1
     assert related(second, ReaderPrefs(hidden_tag_ids=frozenset({hidden.pk}))) == ["Shares Y"]
-    assert selectors._related_statement.cache_info().misses == 2
+    assert statements.compiled.cache_info().misses == 2
 
 
 def test_genre_explainer_shows_its_contrasts_as_a_comparison_table(client, moderator):

@@ -4,11 +4,9 @@ A name here is what a person types (a title, an alias, a tag name); it is compar
 `wiki.names` (the key, or the look-alike skeleton), never with ad hoc casefolding.
 """
 
-import functools
-
 from django.db.models import Count, F, Q
 
-from . import names, pagecache
+from . import names, pagecache, statements
 from .models import Alias, Article, ArticleKind, Tag, TagAlias
 from .models.tags import BADGE
 from .preferences import ReaderPrefs, filter_articles
@@ -152,49 +150,27 @@ RELATED_TERMS = 6
 def related_terms(article: Article, tags, prefs: ReaderPrefs) -> list[Article]:
     """Published terms sharing the most of `article`'s specific tags (`tags`: its published
     revision's, with their `article_count`), with `shared`: none the reader hides, and no
-    adult ones unless the reader opens adult articles without the notice. One query, from SQL
-    compiled once per shape (`_related_statement`). With only common tags, the rarest one."""
+    adult ones unless the reader opens adult articles without the notice. One query, compiled
+    once per shape (wiki.statements). With only common tags, the rarest one."""
     if not tags:
         return []
     by_rarity = sorted(tags, key=lambda tag: (tag.article_count, tag.pk))
     specific = [tag.pk for tag in by_rarity if tag.article_count <= RELATED_TAG_MAX_ARTICLES]
     specific = specific or [by_rarity[0].pk]
-    sql, params = _related_statement(len(specific), prefs.hidden_tag_ids, prefs.opens_adult)
-    values = {
-        _ARTICLE: article.pk,
-        **dict(zip(_tag_stand_ins(len(specific)), specific, strict=True)),
-    }
-    return list(Article.objects.raw(sql, [values.get(param, param) for param in params]))
+    shape = (len(specific), prefs.hidden_tag_ids, prefs.opens_adult)
+    return statements.raw(Article, _related_query, shape, [article.pk, *specific])
 
 
-def _related_query(article_id, tag_ids, prefs: ReaderPrefs):
+def _related_query(tag_count: int, hidden_tag_ids: frozenset, opens_adult: bool):
+    """The related terms' queryset for one shape: stand-in 0 is the article, 1.. its tags."""
+    tag_ids = [statements.stand_in(n) for n in range(1, tag_count + 1)]
     others = (
         Article.objects.published()
         .filter(kind=ArticleKind.TERM, published_revision__tags__in=tag_ids)
-        .exclude(pk=article_id)
+        .exclude(pk=statements.stand_in(0))
     )
-    others = filter_articles(others, prefs)
-    if not prefs.opens_adult:
+    others = filter_articles(others, ReaderPrefs(hidden_tag_ids=hidden_tag_ids))
+    if not opens_adult:
         others = others.exclude(published_revision__tags__is_adult=True)
     shared = Count("published_revision__tags")
     return others.annotate(shared=shared).order_by("-shared", "title_key")[:RELATED_TERMS]
-
-
-# Stand-ins for the article and its tags while the related terms' SQL is compiled: ids no row
-# has (negative), which reach the SQL as parameters and `related_terms` swaps for the real ones.
-_ARTICLE = -1
-
-
-def _tag_stand_ins(count: int) -> list[int]:
-    return [-2 - n for n in range(count)]
-
-
-@functools.lru_cache(maxsize=256)
-def _related_statement(tag_count: int, hidden_tag_ids: frozenset, opens_adult: bool):
-    """The SQL and parameters of `_related_query` for one shape: how many tags it matches,
-    the reader's hidden tags and whether adult articles open. Building and compiling the
-    queryset cost more CPU than the rest of the related terms together (~0.8 ms a page); the
-    statement only changes with the shape."""
-    prefs = ReaderPrefs(hidden_tag_ids=hidden_tag_ids, show_adult=opens_adult)
-    query = _related_query(_ARTICLE, _tag_stand_ins(tag_count), prefs).query
-    return query.sql_with_params()

@@ -192,11 +192,29 @@ class RevisionQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Accepted revisions; pending and rejected ones only to their author and moderators."""
-        if user is None or not user.is_authenticated:
+        return self.visible_as(reader_visibility(user))
+
+    def visible_as(self, visibility):
+        """The revisions a reader of this `reader_visibility` may see."""
+        if visibility == ACCEPTED_ONLY:
             return self.accepted()
-        if user.is_moderator:
+        if visibility == EVERY_REVISION:
             return self
-        return self.filter(models.Q(status=RevisionStatus.ACCEPTED) | models.Q(author=user))
+        return self.filter(models.Q(status=RevisionStatus.ACCEPTED) | models.Q(author=visibility))
+
+
+ACCEPTED_ONLY, EVERY_REVISION = "accepted", "every"
+
+
+def reader_visibility(user) -> str | int:
+    """Which revisions `user` may see, as a value that can key a query's shape:
+    `ACCEPTED_ONLY` (readers not signed in), `EVERY_REVISION` (moderators), or the user's
+    id (accepted ones and their own)."""
+    if user is None or not user.is_authenticated:
+        return ACCEPTED_ONLY
+    if user.is_moderator:
+        return EVERY_REVISION
+    return user.pk
 
 
 class Revision(models.Model):

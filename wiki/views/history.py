@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,16 +11,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import confirmed_email_required
 
-from .. import diffing, listing, paging, permissions
+from .. import diffing, listing, paging, permissions, statements
 from ..access import with_article
 from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
 from ..japanese import mark_html
 from ..models import Article, ModerationLog, Revision, RevisionStatus
+from ..models.articles import reader_visibility
 from ..moderation import ModerationError
 from ..pagecache import public_page
 from ..preferences import gate_for
 from ..rollback import rollback
+from ..statements import stand_in
 from ..watching import annotate_watching
 from .watchlist import watch_button
 
@@ -161,17 +163,14 @@ def build_diff(old: Revision | None, new: Revision, *, view: str = "inline") -> 
 def diff(request, article, a, b):
     if max(a, b) > MAX_REVISION_NUMBER:  # no such revision, and too big for an `IN (...)`
         raise Http404("No such revision.")
-    visible = article.revisions.visible_to(request.user)
-    found = {
-        revision.number: revision
-        for revision in with_neighbours(visible)
-        .filter(number__in=(a, b))
-        .select_related("author")
-        .prefetch_related("tags", "contrasts_with")
-    }
+    shape = (reader_visibility(request.user),)
+    revisions = statements.raw(Revision, _diff_sides, shape, [article.pk, a, b])
+    found = {revision.number: revision for revision in revisions}
     if a not in found or b not in found:
         raise Http404("No such revision.")
     old, new = found[a], found[b]
+    _attach_authors(revisions)
+    prefetch_related_objects(revisions, "tags", "contrasts_with")
     view = "side" if request.GET.get("view") == "side" else "inline"
     tags = {tag.pk: tag for revision in (old, new) for tag in revision.tags.all()}
     gate = gate_for(request, list(tags.values()))
@@ -186,6 +185,32 @@ def diff(request, article, a, b):
         context |= {"old": old, "new": new, "view": view, "gate": gate}
         return render(request, "wiki/diff.html", context)
     return render(request, "wiki/diff.html", context | build_diff(old, new, view=view))
+
+
+def _diff_sides(visibility):
+    """The two revisions of a diff (stand-ins: 0 the article, 1 and 2 the numbers) that a
+    reader of this visibility may see, with their neighbours' numbers and their authors'
+    names; not the stored HTML and lists a diff never shows."""
+    visible = Revision.objects.filter(article_id=stand_in(0)).visible_as(visibility)
+    return (
+        with_neighbours(visible)
+        .filter(number__in=(stand_in(1), stand_in(2)))
+        .annotate(author_username=F("author__username"))
+        .defer("body_html", "faq", "external_links", "link_targets")
+    )
+
+
+def _attach_authors(revisions) -> None:
+    """Each revision's author as a user with only a name loaded (from `author_username`):
+    what a diff shows of them, without a query."""
+    User = get_user_model()
+    for revision in revisions:
+        if revision.author_id is not None:
+            revision.author = User.from_db(
+                revision._state.db,
+                ["id", "username"],
+                [revision.author_id, revision.author_username],
+            )
 
 
 def with_neighbours(visible):
