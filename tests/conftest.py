@@ -2,11 +2,36 @@ import os
 
 import pytest
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 
 # Playwright runs an event loop in the test thread; the ORM calls in browser tests are
 # synchronous set-up code, which Django would otherwise refuse there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+_DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "module_transaction"}
+
+
+@pytest.fixture(autouse=True)
+def _tag_counts_stay_true(request):
+    """After every test that used the database, each tag's stored `article_count` is what
+    counting the articles gives: whatever path a test took (publish, review, delete,
+    restore, merge, import, the admin), no count was left behind. (Not after a test that
+    pointed the connection at another database: its monkeypatch is undone only after this.)"""
+    uses_database = request.node.get_closest_marker("django_db") or (
+        _DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_database:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # torn down after this check
+    database = connection.settings_dict["NAME"]
+    yield
+    if connection.settings_dict["NAME"] != database:
+        return
+    from wiki.tagcounts import stale_counts
+
+    assert stale_counts() == [], "tag counts out of step: (name, stored, true)"
 
 
 class _FixedClock:
@@ -29,27 +54,6 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-_DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "module_transaction"}
-
-
-@pytest.fixture(autouse=True)
-def _tag_counts_stay_true(request):
-    """After every test that used the database, each tag's stored `article_count` is what
-    counting the articles gives: whatever path a test took (publish, review, delete,
-    restore, merge, import, the admin), no count was left behind."""
-    uses_database = request.node.get_closest_marker("django_db") or (
-        _DATABASE_FIXTURES & set(request.fixturenames)
-    )
-    if not uses_database:
-        yield
-        return
-    request.getfixturevalue("_django_db_helper")  # torn down after this check
-    yield
-    from wiki.tagcounts import stale_counts
-
-    assert stale_counts() == [], "tag counts out of step: (name, stored, true)"
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from ..moderation import ModerationError
 from ..pagecache import public_page
 from ..preferences import gate_for
 from ..rollback import rollback
-from ..statements import stand_in
 from ..watching import annotate_watching
 from .watchlist import watch_button
 
@@ -191,10 +190,10 @@ def _diff_sides(visibility):
     """The two revisions of a diff (stand-ins: 0 the article, 1 and 2 the numbers) that a
     reader of this visibility may see, with their neighbours' numbers and their authors'
     names; not the stored HTML and lists a diff never shows."""
-    visible = Revision.objects.filter(article_id=stand_in(0)).visible_as(visibility)
+    visible = Revision.objects.filter(article_id=statements.stand_in(0)).visible_as(visibility)
     return (
         with_neighbours(visible)
-        .filter(number__in=(stand_in(1), stand_in(2)))
+        .filter(number__in=(statements.stand_in(1), statements.stand_in(2)))
         .annotate(author_username=F("author__username"))
         .defer("body_html", "faq", "external_links", "link_targets")
     )
