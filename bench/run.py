@@ -69,7 +69,9 @@ def parse_args(argv):
         help="PostgreSQL server (BENCH_PG_URL; default %(default)s)",
     )
     parser.add_argument("--database", help="database name (default kotoba_bench[_N])")
-    parser.add_argument("--runs", type=int, default=15, help="in-process requests per page")
+    parser.add_argument(
+        "--runs", type=int, default=40, help="in-process requests per page (median)"
+    )
     parser.add_argument("--profile", metavar="PAGES", help="cProfile these in-process pages")
     parser.add_argument("--doc", type=Path, default=DOC, help="document to write (%(default)s)")
     parser.add_argument("--no-doc", action="store_true", help="do not write the document")
