@@ -163,6 +163,31 @@ def test_related_terms_leave_out_tags_too_common_to_tell(client, moderator, monk
     assert [t.title for t in response.context["related"]] == ["Rare match"]
 
 
+def test_with_only_common_tags_related_terms_come_from_the_newest_with_the_rarest(
+    client, moderator, monkeypatch
+):
+    """Every tag common: the terms sharing the most of them, among the newest articles with
+    the rarest tag only (a bounded count, however many articles carry it)."""
+    monkeypatch.setattr("wiki.selectors.RELATED_TAG_MAX_ARTICLES", 1)
+    monkeypatch.setattr("wiki.selectors.RELATED_CANDIDATES", 3)
+    anime, school = make_tag("Anime"), make_tag("School")
+    make_article("Oldest, school", author=moderator, tags=[school])  # not among the newest 3
+    make_article("Old, both tags", author=moderator, tags=[anime, school])
+    make_article("Only school", author=moderator, tags=[school])
+    make_article("Newer, anime", author=moderator, tags=[anime])  # not with the rarest tag
+    make_article("Newer, both tags", author=moderator, tags=[anime, school])
+    for n in range(3):
+        make_article(f"Newest, anime {n}", author=moderator, tags=[anime])
+    term = make_article("Moe", author=moderator, tags=[anime, school])
+    counts = {t.name: t.article_count for t in term.published_revision.tags.all()}
+    assert counts == {"Anime": 7, "School": 5}  # both common; School the rarer
+
+    response = client.get(term.get_absolute_url())
+
+    related = [(t.title, t.shared) for t in response.context["related"]]
+    assert related == [("Newer, both tags", 2), ("Old, both tags", 2), ("Only school", 1)]
+
+
 def test_related_terms_use_published_tags_only(client, moderator, newbie):
     a = make_tag("A")
     term = make_article("Tsundere", author=moderator, tags=[a])

@@ -142,33 +142,46 @@ def _count_related_tags(tag: Tag) -> list[Tag]:
 
 # A tag on more articles than this says little about what is related (think "Anime"): the
 # related terms only count the article's more specific tags, so their query stays small however
-# big the wiki grows.
+# big the wiki grows. An article with none looks among the newest RELATED_CANDIDATES articles
+# with its rarest tag: a bounded count rather than one over every article with a common tag.
 RELATED_TAG_MAX_ARTICLES = 2000
+RELATED_CANDIDATES = 500
 RELATED_TERMS = 6
 
 
 def related_terms(article: Article, tags, prefs: ReaderPrefs) -> list[Article]:
     """Published terms sharing the most of `article`'s specific tags (`tags`: its published
     revision's, with their `article_count`), with `shared`: none the reader hides, and no
-    adult ones unless the reader opens adult articles without the notice. One query, compiled
-    once per shape (wiki.statements). With only common tags, the rarest one."""
+    adult ones unless the reader opens adult articles without the notice. With only common
+    tags: those sharing the most of them among the newest articles with the rarest one. One
+    query, compiled once per shape (wiki.statements)."""
     if not tags:
         return []
     by_rarity = sorted(tags, key=lambda tag: (tag.article_count, tag.pk))
     specific = [tag.pk for tag in by_rarity if tag.article_count <= RELATED_TAG_MAX_ARTICLES]
-    specific = specific or [by_rarity[0].pk]
-    shape = (len(specific), prefs.hidden_tag_ids, prefs.opens_adult)
-    return statements.raw(Article, _related_query, shape, [article.pk, *specific])
+    candidates = None if specific else RELATED_CANDIDATES
+    tag_ids = specific or [tag.pk for tag in by_rarity]  # the rarest first
+    shape = (len(tag_ids), prefs.hidden_tag_ids, prefs.opens_adult, candidates)
+    return statements.raw(Article, _related_query, shape, [article.pk, *tag_ids])
 
 
-def _related_query(tag_count: int, hidden_tag_ids: frozenset, opens_adult: bool):
-    """The related terms' queryset for one shape: stand-in 0 is the article, 1.. its tags."""
+def _related_query(tag_count: int, hidden_tag_ids: frozenset, opens_adult: bool, candidates):
+    """The related terms' queryset for one shape: stand-in 0 is the article, 1.. its tags
+    (1 the rarest); `candidates`: look only among that many of the newest articles with tag 1
+    (None: among all)."""
     tag_ids = [statements.stand_in(n) for n in range(1, tag_count + 1)]
     others = (
         Article.objects.published()
         .filter(kind=ArticleKind.TERM, published_revision__tags__in=tag_ids)
         .exclude(pk=statements.stand_in(0))
     )
+    if candidates is not None:
+        newest = (
+            Article.objects.published()
+            .filter(published_revision__tags=tag_ids[0])
+            .exclude(pk=statements.stand_in(0))
+        )
+        others = others.filter(pk__in=newest.order_by("-pk").values("pk")[:candidates])
     others = filter_articles(others, ReaderPrefs(hidden_tag_ids=hidden_tag_ids))
     if not opens_adult:
         others = others.exclude(published_revision__tags__is_adult=True)
