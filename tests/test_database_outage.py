@@ -8,6 +8,7 @@ import time
 
 import psycopg
 import pytest
+from django.contrib.sessions.backends.base import UpdateError
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.test import Client
 from django.urls import reverse
@@ -77,11 +78,12 @@ def _killer(stop: threading.Event, dsn: str, database: str, kills: list):
 
 
 def _retrying(action):
-    """Run a database action outside a request, past the killer (fresh connection each try)."""
+    """Run a database action outside a request, past the killer (fresh connection each try).
+    A session whose write was killed half-way is gone: signing in again says UpdateError."""
     for _ in range(50):
         try:
             return action()
-        except (OperationalError, InterfaceError):
+        except (OperationalError, InterfaceError, UpdateError):
             connection.close()
     raise AssertionError("the database never answered")
 
