@@ -17,7 +17,7 @@ first one committed. `recount` locks the rows before it counts, for the same rea
 and the test suite call it); `recount()` with no argument repairs them all.
 """
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from .models import Tag
@@ -28,7 +28,7 @@ Through = Tag.revisions.through
 def shift(*, removed: int | None = None, added: int | None = None) -> None:
     """Readers stop seeing revision `removed`'s tags on an article and see revision `added`'s
     (either may be None: the article was not, or is no longer, shown). One query to read the
-    tags, at most two to change the counts; none when the tags are the same."""
+    tags, two to change the counts (`add`); none when the tags are the same."""
     revision_ids = [pk for pk in (removed, added) if pk is not None]
     if not revision_ids or removed == added:
         return
@@ -41,14 +41,16 @@ def shift(*, removed: int | None = None, added: int | None = None) -> None:
 
 
 def add(deltas: dict[int, int]) -> None:
-    """Add `deltas[tag_id]` (positive or negative) to each tag's count: one query per distinct
-    amount, in order of tag id (two writers lock rows in the same order)."""
-    by_amount: dict[int, list[int]] = {}
-    for pk, delta in sorted(deltas.items()):
-        if delta:
-            by_amount.setdefault(delta, []).append(pk)
-    for delta, tag_ids in by_amount.items():
-        Tag.objects.filter(pk__in=tag_ids).update(article_count=F("article_count") + delta)
+    """Add `deltas[tag_id]` (positive or negative) to each tag's count. The rows are locked
+    in order of id first, so two writers changing overlapping tags wait for each other
+    instead of deadlocking; then one UPDATE changes them all."""
+    deltas = {pk: delta for pk, delta in deltas.items() if delta}
+    if not deltas:
+        return
+    tags = Tag.objects.filter(pk__in=sorted(deltas))
+    list(tags.select_for_update().order_by("pk").values_list("pk", flat=True))
+    change = Case(*(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()), default=0)
+    tags.update(article_count=F("article_count") + change)
 
 
 def counted() -> Subquery:
