@@ -12,9 +12,10 @@ see change, and each of those places calls this module in its own transaction:
 
 A shift is an increment (`article_count + 1`) rather than a recount, so two publishes at once
 cannot each count without the other: PostgreSQL applies the second increment to the row the
-first one committed. `recount` locks the rows before it counts, for the same reason.
-`stale_counts` compares every stored count with a fresh aggregate (`manage.py check_tag_counts`
-and the test suite call it); `recount()` with no argument repairs them all.
+first one committed (`add` locks the rows in id order first, so crossed changes wait rather
+than deadlock). `recount` locks the rows before it counts, for the same reason.
+`stale_counts` compares every stored count with a fresh aggregate (`manage.py recount_tags
+--check` and the test suite call it); `recount()` with no argument repairs them all.
 """
 
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
