@@ -219,7 +219,7 @@ def test_related_terms_of_the_same_shape_share_one_compiled_statement(moderator)
     make_article("Shares X", author=moderator, tags=[x])
     make_article("Shares Y", author=moderator, tags=[y])
     make_article("Shares Y, hidden", author=moderator, tags=[y, hidden])
-    statements.compiled.cache_clear()
+    statements.clear()
 
     def related(article, prefs=ReaderPrefs()):
         tags = list(article.published_revision.tags.all())
@@ -227,9 +227,9 @@ def test_related_terms_of_the_same_shape_share_one_compiled_statement(moderator)
 
     assert related(first) == ["Shares X"]
     assert related(second) == ["Shares Y", "Shares Y, hidden"]
-    assert statements.compiled.cache_info().misses == 1
+    assert statements.prepared.cache_info().misses == 1
     assert related(second, ReaderPrefs(hidden_tag_ids=frozenset({hidden.pk}))) == ["Shares Y"]
-    assert statements.compiled.cache_info().misses == 2
+    assert statements.prepared.cache_info().misses == 2
 
 
 def test_genre_explainer_shows_its_contrasts_as_a_comparison_table(client, moderator):

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from tests.factories import edit, make_article, make_tag
 from wiki import search as search_service
+from wiki import statements
 from wiki.models import Article, Revision, RevisionStatus, SearchEntry
 from wiki.preferences import ReaderPrefs
 
@@ -457,9 +458,9 @@ def test_the_ranked_statement_is_compiled_once_per_shape_and_finds_what_the_quer
     make_article("Lewd moe", author=moderator, body="Fans of moe too.", tags=[lewd])
     make_article("Otaku", author=moderator, body="Fans, not moe.", aliases="Moe fan")
     make_article("Devotees", author=moderator, body="Followers.", aliases="Fans")
-    search_service._ranked_statement.cache_clear()
+    statements.clear()
     queries = ["moe", "fans", '"moe fans"', "moe -lewd", "otaku or blob", "Moe fan", "zzz"]
-    queries += [search_service._QUERY, search_service._KEY]  # typed as words, found as words
+    queries += ["stand-in", "stand in 0"]  # words of the stand-ins, found as words
     shapes = [
         (ReaderPrefs(), None, None),
         (ReaderPrefs(frozenset({lewd.pk})), None, None),
@@ -481,7 +482,7 @@ def test_the_ranked_statement_is_compiled_once_per_shape_and_finds_what_the_quer
                 assert ranked[0] == Article.objects.get(title="Devotees").pk
 
     assert {"moe", "fans", '"moe fans"', "Moe fan"} <= found_something
-    assert search_service._ranked_statement.cache_info().misses == len(shapes)
+    assert statements.prepared.cache_info().misses == len(shapes)
 
 
 @postgres_only

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.urls import resolve, reverse
 
 from .models import Alias, Article, SlugRedirect, normalize_title
+from .selectors import article_at
 
 
 def _moved_to(slug: str) -> Article | None:
@@ -46,10 +47,10 @@ def missing_article(request, slug: str):
     return render(request, "wiki/missing.html", {"title": title, "create": create}, status=404)
 
 
-def with_article(queryset=None):
+def with_article(*related: str, watching: bool = False):
     """Decorate a view taking (request, article, ...) with a URL of (request, slug, ...).
-    `queryset`: where to look (default: every article), or a function of the request that
-    returns it (to ask something about this reader in the same query)."""
+    `related`: objects to load with the article (`select_related` paths); `watching`: ask in
+    the same query whether a signed-in reader watches it (`article.is_watched`)."""
 
     def decorator(view):
         @wraps(view)
@@ -57,10 +58,8 @@ def with_article(queryset=None):
             slug = unquote(slug)
             if "\x00" in slug:  # PostgreSQL refuses NUL in a query: no article has one
                 raise Http404("No such article.")
-            qs = Article.objects.all() if queryset is None else queryset
-            if callable(qs):
-                qs = qs(request)
-            article = qs.filter(slug=slug).order_by("is_deleted", "-pk").first()
+            watcher = request.user if watching else None
+            article = article_at(slug, related=related, watcher=watcher)
             if article is None:
                 moved = _moved_to(slug)
                 if moved is None or not may_view(request.user, moved):

@@ -51,6 +51,7 @@ from django.db.models import (
 from django.db.models.functions import Substr
 from rapidfuzz import fuzz, utils
 
+from . import statements
 from .models import Alias, Article, SearchEntry, Tag, normalize_title
 from .models.search import SearchName, SearchText
 from .preferences import ReaderPrefs, filter_articles, hidden_count, opens_directly
@@ -278,12 +279,8 @@ class _Postgres:
 
     def ranked_ids(self, prefs, *, kind, tag, key) -> tuple[list[int], bool]:
         """One query, `ranked_query`'s, from its SQL compiled once per shape (below)."""
-        sql, params = _ranked_statement(prefs.hidden_tag_ids, kind, tag.pk if tag else None)
-        values = {_QUERY: self.query, _KEY: key}
-        params = [values.get(param, param) for param in params]
-        with connections[router.db_for_read(SearchEntry)].cursor() as cursor:
-            cursor.execute(sql, params)
-            ranked = [row[0] for row in cursor.fetchall()]
+        shape = (prefs.hidden_tag_ids, kind, tag.pk if tag else None)
+        ranked = statements.fetch(_ranked_query, shape, [self.query, key])
         return ranked, len(ranked) > RANKED
 
     def highlighter(self, texts):
@@ -293,7 +290,7 @@ class _Postgres:
         words = _words_starting(texts, {w[0] for w in _WORD.findall(positive.lower())})
         if not words:
             return lambda text: snippet(text, [], whole_words=True)
-        with connection.cursor() as cursor:
+        with connections[router.db_for_read(SearchEntry)].cursor() as cursor:
             cursor.execute(
                 "SELECT w FROM unnest(%s::text[]) AS w WHERE "
                 "tsvector_to_array(to_tsvector(%s::regconfig, w)) "
@@ -316,22 +313,16 @@ class _Postgres:
         )
 
 
-# Stand-ins for the query and its title key while the ranked query's SQL is compiled: they
-# reach the SQL as parameters (never inlined), which `ranked_ids` swaps for the real ones.
-_QUERY = "kotoba-search-query-stand-in"
-_KEY = "kotoba-search-key-stand-in"
-
-
-@functools.lru_cache(maxsize=256)
-def _ranked_statement(hidden_tag_ids: frozenset, kind, tag_id) -> tuple[str, tuple]:
-    """The SQL and parameters of `_Postgres.ranked_query` for one shape of search: the
-    reader's hidden tags, the kind and the tag asked for. Building and compiling that
-    queryset costs several milliseconds of CPU per search, more than PostgreSQL takes to run
-    it; the statement only changes with the shape, never with the words."""
+def _ranked_query(hidden_tag_ids: frozenset, kind, tag_id):
+    """`_Postgres.ranked_query` for one shape of search (the reader's hidden tags, the kind
+    and the tag asked for), with stand-ins for the words (text 0) and their title key (text
+    1): building and compiling it costs several milliseconds of CPU, more than PostgreSQL
+    takes to run it, so it is compiled once per shape (wiki.statements)."""
     prefs = ReaderPrefs(hidden_tag_ids=hidden_tag_ids)
     entries = for_reader(SearchEntry.objects.all(), prefs, kind=kind, tag=tag_id)
-    engine = _Postgres(_QUERY, parse(_QUERY))
-    return engine.ranked_query(entries, _KEY).query.sql_with_params()
+    words = statements.text_stand_in(0)
+    engine = _Postgres(words, parse(words))
+    return engine.ranked_query(entries, statements.text_stand_in(1))
 
 
 def _words_starting(texts, prefixes) -> set[str]:

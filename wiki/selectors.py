@@ -4,12 +4,32 @@ A name here is what a person types (a title, an alias, a tag name); it is compar
 `wiki.names` (the key, or the look-alike skeleton), never with ad hoc casefolding.
 """
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from . import names, pagecache, statements
-from .models import Alias, Article, ArticleKind, Tag, TagAlias
+from .models import Alias, Article, ArticleKind, Tag, TagAlias, Watch
 from .models.tags import BADGE
 from .preferences import ReaderPrefs, filter_articles
+
+
+def article_at(slug: str, *, related: tuple = (), watcher=None) -> Article | None:
+    """The article whose slug is `slug` (a live one before a deleted one that had it), with
+    the `related` objects (`select_related` paths) and, for a signed-in `watcher`,
+    `is_watched`: one query, compiled once per shape (wiki.statements). Who may see it is
+    `access.may_view`'s to say."""
+    watching = watcher is not None and watcher.is_authenticated
+    values = [slug, watcher.pk] if watching else [slug]
+    found = statements.fetch(_article_at_query, (tuple(related), watching), values)
+    return found[0] if found else None
+
+
+def _article_at_query(related: tuple, watching: bool):
+    """Stand-ins: text 0 the slug, 1 the watcher's id."""
+    found = Article.objects.select_related(*related) if related else Article.objects.all()
+    if watching:
+        watched = Watch.objects.filter(user_id=statements.stand_in(1), article=OuterRef("pk"))
+        found = found.annotate(is_watched=Exists(watched))
+    return found.filter(slug=statements.text_stand_in(0)).order_by("is_deleted", "-pk")[:1]
 
 
 def find_article_by_name(name: str, *, exclude: Article | None = None) -> Article | None:
@@ -162,7 +182,7 @@ def related_terms(article: Article, tags, prefs: ReaderPrefs) -> list[Article]:
     candidates = None if specific else RELATED_CANDIDATES
     tag_ids = specific or [tag.pk for tag in by_rarity]  # the rarest first
     shape = (len(tag_ids), prefs.hidden_tag_ids, prefs.opens_adult, candidates)
-    return statements.raw(Article, _related_query, shape, [article.pk, *tag_ids])
+    return statements.fetch(_related_query, shape, [article.pk, *tag_ids])
 
 
 def _related_query(tag_count: int, hidden_tag_ids: frozenset, opens_adult: bool, candidates):

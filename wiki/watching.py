@@ -33,15 +33,6 @@ def is_watching(user, *, article: Article | None = None, tag: Tag | None = None)
     return Watch.objects.filter(user=user, **_target(article, tag)).exists()
 
 
-def annotate_watching(queryset, user):
-    """Articles with `is_watched`, whether `user` watches each, asked in the same query (the
-    watch button then needs none of its own); unchanged for a reader who is not signed in."""
-    if not user.is_authenticated:
-        return queryset
-    watched = Watch.objects.filter(user_id=user.pk, article=OuterRef("pk"))
-    return queryset.annotate(is_watched=Exists(watched))
-
-
 def watch(user, *, article: Article | None = None, tag: Tag | None = None) -> None:
     try:
         with transaction.atomic():

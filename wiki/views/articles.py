@@ -31,17 +31,10 @@ from ..pagecache import fragment, public_page
 from ..preferences import filter_articles, gate_for, hidden_count, prefs_for, reader_key
 from ..selectors import find_article_by_name, related_terms
 from ..seo import json_ld
-from ..watching import annotate_watching
 from .history import build_diff
 from .watchlist import WATCH_SLOT, watch_button
 
-ARTICLE_QS = Article.objects.select_related("published_revision__author")
-
-
-def _article_for_reader(request):
-    """The article with its published revision and author, and whether this reader watches
-    it: one query."""
-    return annotate_watching(ARTICLE_QS, request.user)
+WITH_TEXT = "published_revision__author"  # an article with its published revision and author
 
 
 @public_page
@@ -75,7 +68,7 @@ def _newer_revision(request, article) -> Revision | None:
 
 
 @public_page
-@with_article(_article_for_reader)
+@with_article(WITH_TEXT, watching=True)
 def article_detail(request, article):
     revision = article.published_revision
     latest = _newer_revision(request, article)
@@ -236,7 +229,7 @@ def article_create(request):
 
 @confirmed_email_required
 @require_http_methods(["GET", "POST"])
-@with_article(ARTICLE_QS)
+@with_article(WITH_TEXT)
 def article_edit(request, article):
     refusal = permissions.edit_refusal(request.user, article)
     # A new article whose only revisions were rejected: its author starts from the newest.

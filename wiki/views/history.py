@@ -16,13 +16,12 @@ from ..access import with_article
 from ..editing import EditConflict, pending_chain_context, revert
 from ..errors import EditRefused
 from ..japanese import mark_html
-from ..models import Article, ModerationLog, Revision, RevisionStatus
+from ..models import ModerationLog, Revision, RevisionStatus
 from ..models.articles import reader_visibility
 from ..moderation import ModerationError
 from ..pagecache import public_page
 from ..preferences import gate_for
 from ..rollback import rollback
-from ..watching import annotate_watching
 from .watchlist import watch_button
 
 HISTORY_PAGE_SIZE = 50
@@ -62,7 +61,7 @@ def _visible_revision(request, article, number) -> Revision:
 
 
 @public_page
-@with_article(lambda request: annotate_watching(Article.objects.all(), request.user))
+@with_article(watching=True)
 def history(request, article):
     revisions = (
         article.revisions.visible_to(request.user)
@@ -163,12 +162,11 @@ def diff(request, article, a, b):
     if max(a, b) > MAX_REVISION_NUMBER:  # no such revision, and too big for an `IN (...)`
         raise Http404("No such revision.")
     shape = (reader_visibility(request.user),)
-    revisions = statements.raw(Revision, _diff_sides, shape, [article.pk, a, b])
+    revisions = statements.fetch(_diff_sides, shape, [article.pk, a, b])
     found = {revision.number: revision for revision in revisions}
     if a not in found or b not in found:
         raise Http404("No such revision.")
     old, new = found[a], found[b]
-    _attach_authors(revisions)
     prefetch_related_objects(revisions, "tags", "contrasts_with")
     view = "side" if request.GET.get("view") == "side" else "inline"
     tags = {tag.pk: tag for revision in (old, new) for tag in revision.tags.all()}
@@ -188,28 +186,20 @@ def diff(request, article, a, b):
 
 def _diff_sides(visibility):
     """The two revisions of a diff (stand-ins: 0 the article, 1 and 2 the numbers) that a
-    reader of this visibility may see, with their neighbours' numbers and their authors'
-    names; not the stored HTML and lists a diff never shows."""
+    reader of this visibility may see, with their neighbours' numbers and their authors' names;
+    not the stored HTML and lists a diff never shows."""
     visible = Revision.objects.filter(article_id=statements.stand_in(0)).visible_as(visibility)
     return (
         with_neighbours(visible)
         .filter(number__in=(statements.stand_in(1), statements.stand_in(2)))
-        .annotate(author_username=F("author__username"))
+        .select_related("author")
         .defer("body_html", "faq", "external_links", "link_targets")
+        .defer(*(f"author__{field}" for field in AUTHOR_UNSHOWN))
     )
 
 
-def _attach_authors(revisions) -> None:
-    """Each revision's author as a user with only a name loaded (from `author_username`):
-    what a diff shows of them, without a query."""
-    User = get_user_model()
-    for revision in revisions:
-        if revision.author_id is not None:
-            revision.author = User.from_db(
-                revision._state.db,
-                ["id", "username"],
-                [revision.author_id, revision.author_username],
-            )
+# What a diff never shows of an author (and a revision's list never needs): left in the table.
+AUTHOR_UNSHOWN = ("password", "hidden_tag_ids", "email")
 
 
 def with_neighbours(visible):

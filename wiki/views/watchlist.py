@@ -25,7 +25,7 @@ def watch_button(request, *, article=None, tag=None) -> str:
         action = reverse("watch_article", args=[article.slug])
     else:
         action = reverse("watch_tag", args=[tag.slug])
-    # An article loaded through watching.annotate_watching brings the answer with it.
+    # An article loaded by `with_article(watching=True)` brings the answer with it.
     known = getattr(article, "is_watched", None)
     if known is None:
         known = watching.is_watching(request.user, article=article, tag=tag)
