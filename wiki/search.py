@@ -208,9 +208,7 @@ def _hidden_matches(engine, prefs: ReaderPrefs, *, kind, tag) -> int:
 def _hits(ids: list[int], prefs: ReaderPrefs, engine, *, typo) -> list[Hit]:
     """The page's articles (one query, with the start of their search text) and their badges
     (one more), in `ids` order, and their excerpts."""
-    shown = ("title", "slug", "kind", "summary", "published_revision")
-    text = Substr("search_entry__body", 1, EXCERPT_CHARS)
-    articles = Article.objects.only(*shown).annotate(text=text).in_bulk(ids)
+    articles = {article.pk: article for article in statements.fetch(_hits_query, (len(ids),), ids)}
     badges = badge_tags_of(article.published_revision_id for article in articles.values())
     article_url = Route("article", str)
     hits = [
@@ -228,6 +226,14 @@ def _hits(ids: list[int], prefs: ReaderPrefs, engine, *, typo) -> list[Hit]:
         if highlight is not None and opens_directly(hit.badges, prefs):
             hit.snippet = highlight(hit.article.text)
     return hits
+
+
+def _hits_query(count: int):
+    """Stand-ins 0..count-1: the articles of a page of results, with what a hit shows."""
+    shown = ("title", "slug", "kind", "summary", "published_revision")
+    text = Substr("search_entry__body", 1, EXCERPT_CHARS)
+    wanted = [statements.stand_in(n) for n in range(count)]
+    return Article.objects.only(*shown).annotate(text=text).filter(pk__in=wanted).order_by()
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ A name here is what a person types (a title, an alias, a tag name); it is compar
 from django.db.models import Count, Exists, F, OuterRef, Q
 
 from . import names, pagecache, statements
-from .models import Alias, Article, ArticleKind, Tag, TagAlias, Watch
+from .models import Article, ArticleKind, Tag, TagAlias, Watch
 from .models.tags import BADGE
 from .preferences import ReaderPrefs, filter_articles
 
@@ -100,15 +100,20 @@ def published_article_named(name: str) -> Article | None:
     key = names.name_key(name)
     if not key or len(key) > names.TITLE_MAX:
         return None
-    article = Article.objects.published().filter(title_key=key).first()
-    if article is None:
-        alias = (
-            Alias.objects.select_related("article")
-            .filter(key=key, article__published_revision__isnull=False, article__is_deleted=False)
-            .first()
-        )
-        article = alias.article if alias else None
-    return article
+    found = statements.fetch(_titled_query, (), [key]) or statements.fetch(
+        _aliased_query, (), [key]
+    )
+    return found[0] if found else None
+
+
+def _titled_query():
+    """The published article titled as text stand-in 0 (a key)."""
+    return Article.objects.published().filter(title_key=statements.text_stand_in(0))[:1]
+
+
+def _aliased_query():
+    """The published article with text stand-in 0 (a key) as an alias."""
+    return Article.objects.published().filter(alias_set__key=statements.text_stand_in(0))[:1]
 
 
 def tags_with_counts() -> list[Tag]:
@@ -119,20 +124,24 @@ def tags_with_counts() -> list[Tag]:
 
 def badge_tags_of(revision_ids) -> dict[int, list[Tag]]:
     """The badges (`BADGE`: warnings and adult tags) of these revisions, by revision, each
-    list by name (one query). What `Article.objects.with_badges()` prefetches, for a list
-    that has only the revisions' ids."""
-    revision_ids = {pk for pk in revision_ids if pk is not None}
+    list by name (one query, compiled once per number of revisions). What
+    `Article.objects.with_badges()` prefetches, for a list that has only the revisions' ids."""
+    revision_ids = sorted({pk for pk in revision_ids if pk is not None})
     if not revision_ids:
         return {}
-    links = (
-        Tag.objects.filter(BADGE, revisions__in=revision_ids)
+    found: dict[int, list[Tag]] = {}
+    for tag in statements.fetch(_badges_query, (len(revision_ids),), revision_ids):
+        found.setdefault(tag.revision_id, []).append(tag)
+    return found
+
+
+def _badges_query(count: int):
+    """Stand-ins 0..count-1: the revisions."""
+    return (
+        Tag.objects.filter(BADGE, revisions__in=[statements.stand_in(n) for n in range(count)])
         .only("name", "slug", "category", "is_adult")  # a badge, not a description
         .annotate(revision_id=F("revisions"))
     )
-    found: dict[int, list[Tag]] = {}
-    for tag in links:
-        found.setdefault(tag.revision_id, []).append(tag)
-    return found
 
 
 RELATED_TAGS_KEPT = 30  # enough to show 8 after a reader's hidden tags are taken out
