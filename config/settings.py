@@ -159,6 +159,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **DATABASES["default"].get("OPTIONS", {}),
     }
 
+
+def _postgres_options(prepared: bool, *settings: str) -> dict:
+    """psycopg's connection options, with `settings` ("name=value") for the server."""
+    if prepared:
+        settings = ("plan_cache_mode=force_custom_plan", *settings)
+    options = {"server_side_binding": prepared, "prepare_threshold": 5 if prepared else None}
+    if settings:
+        options["options"] = " ".join(f"-c {setting}" for setting in settings)
+    return options
+
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Prepared statements: with server-side binding, psycopg prepares a statement once it has
+    # run five times on a connection, and PostgreSQL stops parsing and analysing it at every
+    # run (the statements compiled once by wiki.statements are the same text every time). It
+    # still plans each run for its own values (force_custom_plan): a plan made once for every
+    # value cannot tell a common search word or tag from a rare one, and the common one would
+    # walk every row that has it. Off (0) behind a pooler in transaction mode, which cannot
+    # keep prepared statements (docs/deployment.md).
+    DATABASES["default"]["OPTIONS"] = {
+        **_postgres_options(env_bool("KOTOBA_DB_PREPARED_STATEMENTS", True)),
+        **DATABASES["default"].get("OPTIONS", {}),  # the URL's own options win
+    }
+
 # Read replicas: PostgreSQL hot standbys of DATABASE_URL, as aliases replica1, replica2, ...
 # Reads of requests that write nothing go to one of them, everything else to the primary
 # (config/routers.py, ReadYourWritesMiddleware; docs/deployment.md). Each connection is read-only,
@@ -177,7 +201,10 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
             f"DATABASE_URL is {DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"
         )
     _replica["OPTIONS"] = {
-        "options": "-c default_transaction_read_only=on",
+        **_postgres_options(
+            DATABASES["default"]["OPTIONS"]["server_side_binding"],
+            "default_transaction_read_only=on",
+        ),
         **_replica.get("OPTIONS", {}),
     }
     _replica["TEST"] = {"MIRROR": "default"}

@@ -142,3 +142,28 @@ def test_prefetched_lookups_come_with_the_objects(moderator):
         names = sorted(tag.name for tag in found.published_revision.tags.all())
     assert names == ["Comedy", "Romance"]
     assert len(queries) == 0  # the revision and its tags were fetched with the article
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_statement_run_again_and_again_is_prepared_and_planned_once_per_connection(moderator):
+    """With server-side binding (config.settings), psycopg prepares a statement on its fifth
+    run: an article looked up by different readers and slugs is then one prepared statement
+    (none with KOTOBA_DB_PREPARED_STATEMENTS=0)."""
+    expected = 1 if connection.settings_dict["OPTIONS"].get("prepare_threshold") else 0
+    reader = make_user("reader", trust="autoconfirmed")
+    for title in ("Moe", "Kawaii", "Yandere"):
+        make_article(title, author=moderator)
+    for _ in range(3):
+        for slug in ("moe", "kawaii", "yandere"):
+            assert selectors.article_at(slug, watcher=reader).slug == slug
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%"wiki_watch"%FROM "wiki_article"%'],
+        )
+        (prepared,) = cursor.fetchone()
+        cursor.execute("SHOW plan_cache_mode")
+        (planning,) = cursor.fetchone()
+    assert prepared == expected
+    # ... and still planned for each run's own values: a common word is not a rare one.
+    assert planning == ("force_custom_plan" if expected else "auto")
