@@ -160,26 +160,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 
-def _postgres_options(prepared: bool, *settings: str) -> dict:
-    """psycopg's connection options, with `settings` ("name=value") for the server."""
-    if prepared:
-        settings = ("plan_cache_mode=force_custom_plan", *settings)
-    options = {"server_side_binding": prepared, "prepare_threshold": 5 if prepared else None}
-    if settings:
-        options["options"] = " ".join(f"-c {setting}" for setting in settings)
-    return options
-
-
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Prepared statements: with server-side binding, psycopg prepares a statement once it has
-    # run five times on a connection, and PostgreSQL stops parsing and analysing it at every
-    # run (the statements compiled once by wiki.statements are the same text every time). It
-    # still plans each run for its own values (force_custom_plan): a plan made once for every
-    # value cannot tell a common search word or tag from a rare one, and the common one would
-    # walk every row that has it. Off (0) behind a pooler in transaction mode, which cannot
-    # keep prepared statements (docs/deployment.md).
+    # Server-side binding, so that the pages of one article (wiki.statements.reusing_plans) can
+    # have their statements prepared and planned once per connection; psycopg prepares nothing
+    # anywhere else. Off (0) behind a pooler in transaction mode, which cannot keep prepared
+    # statements (docs/deployment.md).
     DATABASES["default"]["OPTIONS"] = {
-        **_postgres_options(env_bool("KOTOBA_DB_PREPARED_STATEMENTS", True)),
+        "server_side_binding": env_bool("KOTOBA_DB_PREPARED_STATEMENTS", True),
         **DATABASES["default"].get("OPTIONS", {}),  # the URL's own options win
     }
 
@@ -201,10 +188,8 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
             f"DATABASE_URL is {DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]})"
         )
     _replica["OPTIONS"] = {
-        **_postgres_options(
-            DATABASES["default"]["OPTIONS"]["server_side_binding"],
-            "default_transaction_read_only=on",
-        ),
+        "options": "-c default_transaction_read_only=on",
+        "server_side_binding": DATABASES["default"]["OPTIONS"]["server_side_binding"],
         **_replica.get("OPTIONS", {}),
     }
     _replica["TEST"] = {"MIRROR": "default"}

@@ -19,18 +19,27 @@ Django's compiler keeping those as attributes (`select`, `klass_info`, `annotati
 and getting its SQL from `as_sql`: tests/test_statements.py compares every shape used here
 with the plain queryset, so a Django upgrade that changes this fails there first.
 
+PostgreSQL can go one step further and plan a statement once per connection: `reusing_plans`
+marks the views whose every query looks rows up by key or reads a bounded list (an article's
+page, its history, a diff), and there psycopg prepares a statement on its fifth run (with the
+server-side binding config.settings turns on). Everywhere else each run is planned for its own
+values: one plan for every search word or tag cannot tell a common one from a rare one, and
+the common one would read every row that has it.
+
 Search keeps its own statement for the ranked query (wiki/search.py `_ranked_statement`),
 which runs through a cursor: its stand-ins are the query's words.
 """
 
 import copy
 import functools
+from contextlib import ExitStack, contextmanager
 from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
 KEPT = 512
+PREPARE_AFTER = 5  # runs of one statement on one connection before psycopg prepares it
 
 
 def stand_in(n: int) -> int:
@@ -102,3 +111,38 @@ def _swapped(param, real: dict):
     if isinstance(param, int):
         return type(param)(real[param])
     return real[param]
+
+
+# --- plans kept on the pages of one article ---------------------------------------------------
+
+
+def reusing_plans(view):
+    """Decorate a view whose queries all look rows up by key or read a bounded list: on
+    PostgreSQL, each of its statements is prepared on its fifth run on a connection and
+    PostgreSQL may keep its plan (the other views' statements are planned at every run)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        with plans_reused():
+            return view(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def plans_reused():
+    with ExitStack() as stack:
+        for alias in connections:
+            connection = connections[alias]
+            if connection.settings_dict.get("OPTIONS", {}).get("server_side_binding"):
+                stack.enter_context(connection.execute_wrapper(_preparing))
+        yield
+
+
+def _preparing(execute, sql, params, many, context):
+    driver = context["connection"].connection  # psycopg's connection, open by now
+    driver.prepare_threshold = PREPARE_AFTER
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        driver.prepare_threshold = None

@@ -61,6 +61,7 @@ def _visible_revision(request, article, number) -> Revision:
 
 
 @public_page
+@statements.reusing_plans
 @with_article(watching=True)
 def history(request, article):
     revisions = (
@@ -100,6 +101,7 @@ def history(request, article):
 
 
 @public_page
+@statements.reusing_plans
 @with_article()
 def revision_detail(request, article, number):
     revision = _visible_revision(request, article, number)
@@ -157,6 +159,7 @@ def build_diff(old: Revision | None, new: Revision, *, view: str = "inline") -> 
 
 
 @public_page
+@statements.reusing_plans
 @with_article()
 def diff(request, article, a, b):
     if max(a, b) > MAX_REVISION_NUMBER:  # no such revision, and too big for an `IN (...)`
