@@ -161,10 +161,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side binding, so that the pages of one article (wiki.statements.reusing_plans) can
-    # have their statements prepared and planned once per connection; psycopg prepares nothing
-    # anywhere else. Off (0) behind a pooler in transaction mode, which cannot keep prepared
-    # statements (docs/deployment.md).
+    # Server-side binding, so that look-ups by unique key (the reader and the article:
+    # wiki.statements.plans_reused) can be prepared and planned once per connection; psycopg
+    # prepares nothing anywhere else. Off (0) behind a pooler in transaction mode, which cannot
+    # keep prepared statements (docs/deployment.md).
     DATABASES["default"]["OPTIONS"] = {
         "server_side_binding": env_bool("KOTOBA_DB_PREPARED_STATEMENTS", True),
         **DATABASES["default"].get("OPTIONS", {}),  # the URL's own options win

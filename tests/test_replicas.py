@@ -109,7 +109,7 @@ def test_each_replica_url_becomes_a_read_only_database_that_mirrors_the_primary_
 @pytest.mark.parametrize(("setting", "binding"), [("", True), ("0", False)])
 def test_server_side_binding_is_on_unless_turned_off_for_a_pooler(setting, binding):
     """On PostgreSQL, the primary and every replica bind parameters on the server, which lets
-    the pages of one article keep prepared statements (wiki.statements.reusing_plans);
+    look-ups by unique key keep prepared statements (wiki.statements.plans_reused);
     KOTOBA_DB_PREPARED_STATEMENTS=0 turns that off, for a pooler in transaction mode."""
     env = {"KOTOBA_DB_PREPARED_STATEMENTS": setting} if setting else {}
     result = settings_with(

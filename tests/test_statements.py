@@ -153,10 +153,13 @@ def _prepared_statements(pattern: str) -> int:
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
-def test_the_pages_of_one_article_keep_their_plans_and_search_plans_every_run(moderator, client):
-    """An article page read again and again prepares its look-up of the article (psycopg, on
-    the fifth run; server-side binding in config.settings), so PostgreSQL can keep its plan;
-    a search, whose best plan depends on the word, is planned at every run. With
+def test_look_ups_by_unique_key_keep_their_plans_and_lists_and_search_plan_every_run(
+    moderator, client
+):
+    """Read again and again, an article page's look-ups by unique key (the reader's session and
+    account, the article) are prepared (psycopg, on the fifth run; server-side binding in
+    config.settings), so PostgreSQL can keep their plans. A history's revisions and a search,
+    whose best plans depend on the article or the word, are planned at every run. With
     KOTOBA_DB_PREPARED_STATEMENTS=0 nothing is prepared."""
     binding = connection.settings_dict["OPTIONS"].get("server_side_binding", False)
     reader = make_user("reader", trust="autoconfirmed")
@@ -166,10 +169,16 @@ def test_the_pages_of_one_article_keep_their_plans_and_search_plans_every_run(mo
     for _ in range(2):
         for slug in ("moe", "kawaii", "yandere"):
             assert client.get(f"/wiki/{slug}/").status_code == 200
+            assert client.get(f"/wiki/{slug}/history/").status_code == 200
             assert client.get("/search/", {"q": "fans", "fulltext": "1"}).status_code == 200
-    assert _prepared_statements('%"wiki_watch"%FROM "wiki_article"%') == (1 if binding else 0)
+    expected = 1 if binding else 0
+    # the article with its text (the article page) and without (its history)
+    assert _prepared_statements('%"wiki_watch"%FROM "wiki_article"%') == 2 * expected
+    assert _prepared_statements('%FROM "django_session"%') == expected
+    assert _prepared_statements('%FROM "accounts_user"%') == expected
+    assert _prepared_statements('%FROM "wiki_revision"%') == 0
     assert _prepared_statements('%FROM "wiki_searchentry"%') == 0
     before = _prepared_statements("%")
-    for _ in range(6):  # outside such a page, a statement run again and again is not prepared
+    for _ in range(6):  # outside with_article, a statement run again and again is not prepared
         assert selectors.article_at("moe") is not None
     assert _prepared_statements("%") == before

@@ -16,6 +16,7 @@ from django.urls import resolve, reverse
 
 from .models import Alias, Article, SlugRedirect, normalize_title
 from .selectors import article_at
+from .statements import plans_reused
 
 
 def _moved_to(slug: str) -> Article | None:
@@ -58,8 +59,10 @@ def with_article(*related: str, watching: bool = False):
             slug = unquote(slug)
             if "\x00" in slug:  # PostgreSQL refuses NUL in a query: no article has one
                 raise Http404("No such article.")
-            watcher = request.user if watching else None
-            article = article_at(slug, related=related, watcher=watcher)
+            with plans_reused():  # look-ups by unique key: one plan suits every value
+                signed_in = request.user.is_authenticated  # the session and the account
+                watcher = request.user if watching and signed_in else None
+                article = article_at(slug, related=related, watcher=watcher)
             if article is None:
                 moved = _moved_to(slug)
                 if moved is None or not may_view(request.user, moved):

@@ -31,7 +31,6 @@ from ..pagecache import fragment, public_page
 from ..preferences import filter_articles, gate_for, hidden_count, prefs_for, reader_key
 from ..selectors import find_article_by_name, related_terms
 from ..seo import json_ld
-from ..statements import reusing_plans
 from .history import build_diff
 from .watchlist import WATCH_SLOT, watch_button
 
@@ -69,7 +68,6 @@ def _newer_revision(request, article) -> Revision | None:
 
 
 @public_page
-@reusing_plans  # around with_article: the session, the reader and the article too
 @with_article(WITH_TEXT, watching=True)
 def article_detail(request, article):
     revision = article.published_revision

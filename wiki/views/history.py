@@ -61,7 +61,6 @@ def _visible_revision(request, article, number) -> Revision:
 
 
 @public_page
-@statements.reusing_plans
 @with_article(watching=True)
 def history(request, article):
     revisions = (
@@ -101,7 +100,6 @@ def history(request, article):
 
 
 @public_page
-@statements.reusing_plans
 @with_article()
 def revision_detail(request, article, number):
     revision = _visible_revision(request, article, number)
@@ -159,7 +157,6 @@ def build_diff(old: Revision | None, new: Revision, *, view: str = "inline") -> 
 
 
 @public_page
-@statements.reusing_plans
 @with_article()
 def diff(request, article, a, b):
     if max(a, b) > MAX_REVISION_NUMBER:  # no such revision, and too big for an `IN (...)`
