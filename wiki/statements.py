@@ -24,9 +24,6 @@ PostgreSQL can go one step further and plan a statement once per connection: wit
 run there (the reader's session and account and the article, in `access.with_article`):
 everywhere else each run is planned for its own values, because one plan for every value
 cannot tell a common search word, tag or long history from a rare or short one.
-
-Search keeps its own statement for the ranked query (wiki/search.py `_ranked_statement`),
-which runs through a cursor: its stand-ins are the query's words.
 """
 
 import copy
@@ -112,7 +109,7 @@ def _swapped(param, real: dict):
     return real[param]
 
 
-# --- plans kept for look-ups by unique key ------------------------------------------------------
+# --- plans kept for look-ups by unique key ------------------------------------------------
 
 
 @contextmanager
