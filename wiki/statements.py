@@ -16,8 +16,9 @@ kept per process and database alias, at most `KEPT` of them.
 objects, annotations, deferred fields and `prefetch_related` lookups. It reuses the compiler
 of the first run (its SQL, and the column map that turns rows into objects), so it leans on
 Django's compiler keeping those as attributes (`select`, `klass_info`, `annotation_col_map`)
-and getting its SQL from `as_sql`: tests/test_statements.py compares every shape used here
-with the plain queryset, so a Django upgrade that changes this fails there first.
+and getting its SQL from `as_sql`: tests/test_statements.py compares the article look-up's
+shapes with the plain queryset (tests/test_search.py does the same for the ranked search), so
+a Django upgrade that changes this fails there first.
 
 PostgreSQL can go one step further and plan a statement once per connection: within
 `plans_reused()` psycopg prepares a statement on its fifth run. Only look-ups by a unique key
