@@ -159,7 +159,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         **DATABASES["default"].get("OPTIONS", {}),
     }
 
-
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side binding, so that look-ups by unique key (the reader and the article:
     # wiki.statements.plans_reused) can be prepared and planned once per connection; psycopg

@@ -186,8 +186,8 @@ def diff(request, article, a, b):
 
 def _diff_sides(visibility):
     """The two revisions of a diff (stand-ins: 0 the article, 1 and 2 the numbers) that a
-    reader of this visibility may see, with their neighbours' numbers and their authors' names;
-    not the stored HTML and lists a diff never shows."""
+    reader of this visibility may see, with their neighbours' numbers and their authors (in
+    the same query); not the stored HTML and lists a diff never shows."""
     visible = Revision.objects.filter(article_id=statements.stand_in(0)).visible_as(visibility)
     return (
         with_neighbours(visible)
@@ -198,7 +198,7 @@ def _diff_sides(visibility):
     )
 
 
-# What a diff never shows of an author (and a revision's list never needs): left in the table.
+# What a diff never shows of its authors: not loaded.
 AUTHOR_UNSHOWN = ("password", "hidden_tag_ids", "email")
 
 
